@@ -1,0 +1,49 @@
+/** Config node `jellyfin-server`: one Jellyfin server, its API key and its path mappings. */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { JellyfinClient, jellyfinLabel } from '../players/jellyfin/client';
+import { JellyfinServerNode, resolveMapper } from './common/config-nodes';
+import { probeOnFirstUser } from './common/probe';
+import { numberSetting } from './common/settings';
+
+interface JellyfinServerDef extends NodeDef {
+  url: string;
+  userId?: string;
+  timeout?: string | number;
+  mappings?: string;
+}
+
+interface JellyfinCredentials {
+  apiKey?: string;
+}
+
+export = function (RED: NodeAPI): void {
+  function JellyfinServer(this: Node<JellyfinCredentials>, def: JellyfinServerDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as unknown as JellyfinServerNode & Node<JellyfinCredentials>;
+    const endpoint = {
+      name: def.name,
+      url: def.url || '',
+      apiKey: this.credentials.apiKey ?? '',
+      userId: def.userId?.trim() || undefined,
+      deviceId: `player-sync-${def.id}`,
+      timeoutMs: numberSetting(def.timeout, 15) * 1000,
+    };
+    node.kind = 'jellyfin';
+    node.label = jellyfinLabel(endpoint);
+    node.client = new JellyfinClient(endpoint);
+    node.mapper = resolveMapper(RED, def.mappings, node.label);
+    const users = probeOnFirstUser(node, () => node.client.systemInfo());
+    node.register = (user) => {
+      users.register(user);
+    };
+    node.deregister = (user) => {
+      users.deregister(user);
+    };
+  }
+
+  RED.nodes.registerType<Node<JellyfinCredentials>, JellyfinServerDef, unknown, JellyfinCredentials>(
+    'jellyfin-server',
+    JellyfinServer,
+    { credentials: { apiKey: { type: 'password' } } },
+  );
+};

@@ -1,0 +1,76 @@
+/** Config node `kodi-player`: one Kodi box, its shared connection and its path mappings. */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { KodiConnection } from '../players/kodi/connection';
+import { KODI_DEFAULTS, kodiLabel } from '../players/kodi/rpc';
+import { KodiPlayerNode, resolveMapper } from './common/config-nodes';
+import { numberSetting } from './common/settings';
+import { linkStatus } from './common/status';
+import { ConnectionUsers } from './common/users';
+
+interface KodiPlayerDef extends NodeDef {
+  host: string;
+  httpPort: string | number;
+  wsPort: string | number;
+  tls?: boolean;
+  timeout?: string | number;
+  mappings?: string;
+}
+
+interface KodiCredentials {
+  username?: string;
+  password?: string;
+}
+
+export = function (RED: NodeAPI): void {
+  function KodiPlayer(this: Node<KodiCredentials>, def: KodiPlayerDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as unknown as KodiPlayerNode & Node<KodiCredentials>;
+    const endpoint = {
+      name: def.name,
+      host: (def.host || '').trim(),
+      httpPort: numberSetting(def.httpPort, KODI_DEFAULTS.httpPort),
+      wsPort: numberSetting(def.wsPort, KODI_DEFAULTS.wsPort),
+      tls: def.tls === true,
+      timeoutMs: numberSetting(def.timeout, KODI_DEFAULTS.timeoutMs / 1000) * 1000,
+      username: this.credentials.username,
+      password: this.credentials.password,
+    };
+    node.kind = 'kodi';
+    node.label = kodiLabel(endpoint);
+    node.connection = new KodiConnection(endpoint);
+    node.mapper = resolveMapper(RED, def.mappings, node.label);
+    const users = new ConnectionUsers(
+      () => {
+        node.connection.start();
+      },
+      () => {
+        node.connection.stop();
+      },
+    );
+    node.register = (user) => {
+      users.register(user);
+    };
+    node.deregister = (user) => {
+      users.deregister(user);
+    };
+    node.connection.on('state', (state) => {
+      users.broadcast(linkStatus(state));
+      const problem = node.connection.problem;
+      if (problem) node.warn(problem.message);
+      else if (state === 'connected') node.log(`connected to ${node.label}`);
+    });
+    node.on('close', (done: () => void) => {
+      node.connection.stop();
+      node.connection.removeAllListeners();
+      done();
+    });
+  }
+
+  RED.nodes.registerType<Node<KodiCredentials>, KodiPlayerDef, unknown, KodiCredentials>(
+    'kodi-player',
+    KodiPlayer,
+    {
+      credentials: { username: { type: 'text' }, password: { type: 'password' } },
+    },
+  );
+};

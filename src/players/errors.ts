@@ -1,0 +1,140 @@
+/**
+ * Errors from the player clients. Each says which server, which call, what went wrong and what to do, and never
+ * carries a secret: messages are built from our own words, never from an HTTP library's error (whose config holds
+ * the request headers).
+ */
+import { AxiosError } from 'axios';
+
+export type PlayerErrorCode =
+  | 'config' // the player's settings in Node-RED are incomplete or wrong
+  | 'unreachable' // connection refused, host unknown, network down
+  | 'timeout'
+  | 'auth' // wrong credentials or dead token
+  | 'http' // an unexpected HTTP status
+  | 'protocol' // the answer is not what the protocol says (malformed JSON, HTML instead of JSON…)
+  | 'rpc' // Kodi answered with a JSON-RPC error
+  | 'not-found'
+  | 'websocket';
+
+export interface PlayerErrorInit {
+  /** e.g. `Kodi "Living room" (127.0.0.1:8080)` */
+  player: string;
+  /** the call, e.g. `VideoLibrary.Scan` or `GET /library/sections` */
+  call: string;
+  code: PlayerErrorCode;
+  reason: string;
+  fix?: string;
+  status?: number;
+  /** Whether trying the same call again later may succeed (a dead token will not). */
+  retryable?: boolean;
+}
+
+export class PlayerError extends Error {
+  readonly player: string;
+  readonly call: string;
+  readonly code: PlayerErrorCode;
+  readonly reason: string;
+  readonly fix: string;
+  readonly status?: number;
+  readonly retryable: boolean;
+
+  constructor(init: PlayerErrorInit) {
+    super(`${init.player}: ${init.call} failed: ${init.reason}${init.fix ? `. ${init.fix}` : ''}`);
+    this.name = 'PlayerError';
+    this.player = init.player;
+    this.call = init.call;
+    this.code = init.code;
+    this.reason = init.reason;
+    this.fix = init.fix ?? '';
+    this.status = init.status;
+    this.retryable = init.retryable ?? (init.code === 'unreachable' || init.code === 'timeout');
+  }
+}
+
+/** What to tell the user for each kind of failure; each client gives its own words. */
+export type FixTexts = Partial<Record<PlayerErrorCode, string>>;
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (nothing listens on that port)',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EPIPE: 'the connection was closed',
+  EPROTO: 'TLS handshake failed (is TLS on for a plain HTTP port?)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is TLS on for a plain HTTP port?)',
+};
+
+/**
+ * Turns any failure of an HTTP request into a PlayerError. `statusCodes` lets a client say what a status means
+ * for it (Plex: 401 is a dead token).
+ */
+export function toPlayerError(
+  err: unknown,
+  player: string,
+  call: string,
+  fixes: FixTexts,
+  statusCodes: Partial<Record<number, { code: PlayerErrorCode; reason: string; retryable?: boolean }>> = {},
+): PlayerError {
+  if (err instanceof PlayerError) return err;
+  if (err instanceof AxiosError) {
+    const status = err.response?.status;
+    if (status !== undefined) {
+      const known = statusCodes[status];
+      if (known) {
+        return new PlayerError({
+          player,
+          call,
+          status,
+          code: known.code,
+          reason: known.reason,
+          fix: fixes[known.code],
+          retryable: known.retryable,
+        });
+      }
+      const code: PlayerErrorCode =
+        status === 401 || status === 403 ? 'auth' : status === 404 ? 'not-found' : 'http';
+      return new PlayerError({
+        player,
+        call,
+        status,
+        code,
+        reason: `HTTP ${status}${err.response?.statusText ? ` ${err.response.statusText}` : ''}`,
+        fix: fixes[code],
+        retryable: status >= 500,
+      });
+    }
+    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || err.code === AxiosError.ETIMEDOUT) {
+      return new PlayerError({
+        player,
+        call,
+        code: 'timeout',
+        reason: 'no answer in time',
+        fix: fixes.timeout,
+      });
+    }
+    const reason = (err.code && NETWORK_CODES[err.code]) ?? `network error${err.code ? ` ${err.code}` : ''}`;
+    return new PlayerError({ player, call, code: 'unreachable', reason, fix: fixes.unreachable });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new PlayerError({ player, call, code: 'protocol', reason: message, fix: fixes.protocol });
+}
+
+/** Parses a JSON body, turning garbage into a protocol error that says what came back. */
+export function parseJsonBody(body: unknown, player: string, call: string, fix?: string): unknown {
+  if (typeof body !== 'string') return body;
+  if (body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    const start = body.trim().slice(0, 40).replace(/\s+/g, ' ');
+    throw new PlayerError({
+      player,
+      call,
+      code: 'protocol',
+      reason: `the answer is not JSON (starts with "${start}")`,
+      fix,
+    });
+  }
+}

@@ -1,0 +1,129 @@
+/** Jellyfin REST client (10.8 and later). Knows nothing of Node-RED. */
+import axios, { AxiosInstance, Method } from 'axios';
+import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
+import { checkBaseUrl } from '../http-endpoint';
+
+export interface JellyfinEndpoint {
+  name: string;
+  url: string;
+  apiKey: string;
+  /** The user whose view is used where the API needs one (API keys have no user). */
+  userId?: string;
+  /** A stable id for this Node-RED installation's connection (Jellyfin lists it as a device). */
+  deviceId: string;
+  timeoutMs?: number;
+}
+
+export const CLIENT_NAME = 'Node-RED player-sync';
+export const CLIENT_VERSION = '0.1.0';
+
+export const JELLYFIN_FIXES: FixTexts = {
+  config: 'Open the jellyfin-server config node and fix the setting',
+  unreachable: 'Check the URL and that Jellyfin runs (default port 8096)',
+  timeout: 'Jellyfin did not answer in time: check that it is up and not overloaded',
+  auth: 'Create an API key in Jellyfin (Dashboard → API Keys) and paste it into the jellyfin-server config node',
+  protocol: 'Check the URL: it must point at Jellyfin itself (with its base URL, if one is set)',
+  http: 'See the Jellyfin log for details',
+  'not-found': 'The item or endpoint does not exist on this server (is the Jellyfin version 10.8 or later?)',
+};
+
+export interface JellyfinPublicInfo {
+  ServerName?: string;
+  Version?: string;
+  Id?: string;
+}
+
+/** Characters that would break the quoted Authorization parameters. */
+function quoteSafe(value: string): string {
+  return value.replace(/["\\\r\n]/g, '');
+}
+
+export function jellyfinLabel(e: Pick<JellyfinEndpoint, 'name' | 'url'>): string {
+  const where = e.url.trim() || 'no URL set';
+  return e.name ? `Jellyfin "${e.name}" (${where})` : `Jellyfin (${where})`;
+}
+
+/** The only auth header we send: no X-Emby-Token, no api_key query (both are legacy and off in Jellyfin 12). */
+export function jellyfinAuthorization(apiKey: string, deviceId: string): string {
+  return (
+    `MediaBrowser Token="${quoteSafe(apiKey)}", Client="${CLIENT_NAME}", Device="Node-RED", ` +
+    `DeviceId="${quoteSafe(deviceId)}", Version="${CLIENT_VERSION}"`
+  );
+}
+
+export interface RequestOptions {
+  params?: Record<string, string | number | boolean | undefined>;
+  data?: unknown;
+  /** Send no Authorization header (public endpoints). */
+  anonymous?: boolean;
+}
+
+export class JellyfinClient {
+  readonly label: string;
+  private readonly http?: AxiosInstance;
+  private readonly configError?: PlayerError;
+
+  constructor(readonly endpoint: JellyfinEndpoint) {
+    this.label = jellyfinLabel(endpoint);
+    const base = checkBaseUrl(endpoint.url, this.label, JELLYFIN_FIXES.config ?? '');
+    if (base instanceof PlayerError) {
+      this.configError = base;
+      return;
+    }
+    this.http = axios.create({
+      baseURL: base,
+      timeout: endpoint.timeoutMs ?? 15000,
+      headers: { Accept: 'application/json' },
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      proxy: false,
+    });
+  }
+
+  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const call = `${method.toUpperCase()} ${path}`;
+    if (!this.http)
+      throw this.configError ?? new PlayerError({ player: this.label, call, code: 'config', reason: '' });
+    if (!options.anonymous && !this.endpoint.apiKey) {
+      throw new PlayerError({
+        player: this.label,
+        call,
+        code: 'config',
+        reason: 'no API key is set',
+        fix: JELLYFIN_FIXES.auth,
+      });
+    }
+    let data: unknown;
+    try {
+      const res = await this.http.request<string>({
+        method,
+        url: path,
+        params: options.params,
+        data: options.data,
+        headers: options.anonymous
+          ? {}
+          : { Authorization: jellyfinAuthorization(this.endpoint.apiKey, this.endpoint.deviceId) },
+      });
+      data = res.data;
+    } catch (err) {
+      throw toPlayerError(err, this.label, call, JELLYFIN_FIXES, {
+        401: { code: 'auth', reason: 'the API key was refused (HTTP 401)', retryable: false },
+        403: {
+          code: 'auth',
+          reason: 'the API key may not do this (HTTP 403): use an administrator key',
+          retryable: false,
+        },
+      });
+    }
+    return parseJsonBody(data, this.label, call, JELLYFIN_FIXES.protocol) as T;
+  }
+
+  publicInfo(): Promise<JellyfinPublicInfo> {
+    return this.request<JellyfinPublicInfo>('GET', '/System/Info/Public', { anonymous: true });
+  }
+
+  /** Needs a valid key: the way to check the credentials. */
+  systemInfo(): Promise<JellyfinPublicInfo> {
+    return this.request<JellyfinPublicInfo>('GET', '/System/Info');
+  }
+}

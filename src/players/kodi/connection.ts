@@ -1,0 +1,272 @@
+/**
+ * One Kodi connection: JSON-RPC requests over HTTP and one WebSocket for notifications, reconnecting with capped
+ * exponential backoff and pinging to find dead sockets. When the WebSocket is unavailable, requests still work
+ * over HTTP and `websocketUp` is false, so that waiters poll instead of listening.
+ */
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { PlayerError } from '../errors';
+import { KODI_FIXES, KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
+
+export type KodiLinkState =
+  'idle' | 'connecting' | 'connected' | 'http-only' | 'disconnected' | 'auth-failed';
+
+export interface KodiNotification {
+  method: string;
+  data: unknown;
+}
+
+export interface KodiConnectionOptions {
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+}
+
+const DEFAULT_OPTIONS: Required<KodiConnectionOptions> = {
+  reconnectMinMs: 1000,
+  reconnectMaxMs: 30000,
+  pingIntervalMs: 30000,
+  pingTimeoutMs: 10000,
+};
+
+/** Delay before reconnect attempt `attempt` (0-based): min · 2^attempt, capped at max. */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+}
+
+interface Events {
+  state: [KodiLinkState];
+  notification: [KodiNotification];
+}
+
+export class KodiConnection extends EventEmitter<Events> {
+  readonly rpc: KodiRpc;
+  readonly options: Required<KodiConnectionOptions>;
+  /** Why the WebSocket is down, when it is. */
+  websocketError?: PlayerError;
+  /** The last failure of an HTTP request, cleared by the next success. */
+  httpError?: PlayerError;
+  /** How many WebSockets this connection has opened so far (for diagnostics and tests). */
+  socketsOpened = 0;
+
+  private ws?: WebSocket;
+  private wsUp = false;
+  private httpOk?: boolean;
+  private running = false;
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private pingTimer?: NodeJS.Timeout;
+  private pongTimer?: NodeJS.Timeout;
+  private pingId = 0;
+  private lastState: KodiLinkState = 'idle';
+
+  constructor(
+    readonly endpoint: KodiEndpoint,
+    options: KodiConnectionOptions = {},
+  ) {
+    super();
+    this.rpc = new KodiRpc(endpoint);
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+  }
+
+  get label(): string {
+    return this.rpc.label;
+  }
+
+  get websocketUp(): boolean {
+    return this.wsUp;
+  }
+
+  get state(): KodiLinkState {
+    if (!this.running) return 'idle';
+    if (this.httpOk === false && this.httpError?.code === 'auth') return 'auth-failed';
+    if (this.wsUp) return 'connected';
+    if (this.httpOk === true) return 'http-only';
+    if (this.httpOk === false) return 'disconnected';
+    return 'connecting';
+  }
+
+  /** The reason behind the current state, for status text and logs; never contains a secret. */
+  get problem(): PlayerError | undefined {
+    const state = this.state;
+    if (state === 'auth-failed' || state === 'disconnected') return this.httpError;
+    if (state === 'http-only') return this.websocketError;
+    return undefined;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.openSocket();
+    void this.probe();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.clearTimers();
+    if (this.ws) {
+      const ws = this.ws;
+      this.ws = undefined;
+      ws.removeAllListeners();
+      ws.on('error', () => undefined); // a socket closed while connecting still reports an error
+      ws.terminate();
+    }
+    this.wsUp = false;
+    this.httpOk = undefined;
+    this.emitState();
+  }
+
+  /** Calls a JSON-RPC method over HTTP and keeps track of whether Kodi answers. */
+  async call<T>(method: string, params?: Record<string, unknown>): Promise<T> {
+    try {
+      const result = await this.rpc.call<T>(method, params);
+      this.httpOk = true;
+      this.httpError = undefined;
+      this.emitState();
+      return result;
+    } catch (err) {
+      if (err instanceof PlayerError && ['unreachable', 'timeout', 'auth', 'protocol'].includes(err.code)) {
+        this.httpOk = false;
+        this.httpError = err;
+        this.emitState();
+      }
+      throw err;
+    }
+  }
+
+  /** Subscribes to notifications; returns the function that unsubscribes. */
+  onNotification(handler: (n: KodiNotification) => void): () => void {
+    this.on('notification', handler);
+    return () => this.off('notification', handler);
+  }
+
+  private async probe(): Promise<void> {
+    try {
+      await this.call('JSONRPC.Ping');
+    } catch {
+      // the state already says why
+    }
+  }
+
+  private emitState(): void {
+    const state = this.state;
+    if (state !== this.lastState) {
+      this.lastState = state;
+      this.emit('state', state);
+    }
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.reconnectTimer = this.pingTimer = this.pongTimer = undefined;
+  }
+
+  private openSocket(): void {
+    const { endpoint } = this;
+    if (!endpoint.host) return;
+    const scheme = endpoint.tls ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${hostForUrl(endpoint.host)}:${endpoint.wsPort}/jsonrpc`, {
+      handshakeTimeout: this.options.pingTimeoutMs,
+    });
+    this.ws = ws;
+    this.socketsOpened++;
+    ws.on('open', () => {
+      this.wsUp = true;
+      this.attempt = 0;
+      this.websocketError = undefined;
+      this.emitState();
+      this.pingTimer = setInterval(() => {
+        this.ping(ws);
+      }, this.options.pingIntervalMs);
+      // The HTTP side may have come back with the socket: check it rather than show a stale state.
+      if (this.httpOk !== true) void this.probe();
+    });
+    ws.on('message', (raw) => {
+      this.onMessage(raw);
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      this.websocketError = this.socketError(
+        `port ${endpoint.wsPort} answered HTTP ${res.statusCode ?? ''} instead of a WebSocket (is it the web server port?)`,
+      );
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      if (!this.websocketError || this.wsUp) {
+        const reason =
+          err.code === 'ECONNREFUSED'
+            ? `WebSocket port ${endpoint.wsPort} refused the connection (remote control from applications is off?)`
+            : `WebSocket error ${err.code ?? err.message}`;
+        this.websocketError = this.socketError(reason);
+      }
+    });
+    ws.on('close', () => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.wsUp = false;
+      clearInterval(this.pingTimer);
+      clearTimeout(this.pongTimer);
+      this.websocketError ??= this.socketError('the WebSocket closed');
+      this.emitState();
+      // Kodi may be gone altogether or only its WebSocket: ask over HTTP so the state tells which.
+      if (this.running) void this.probe();
+      this.scheduleReconnect();
+    });
+  }
+
+  private socketError(reason: string): PlayerError {
+    return new PlayerError({
+      player: this.label,
+      call: 'WebSocket',
+      code: 'websocket',
+      reason,
+      fix: KODI_FIXES.websocket,
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running) return;
+    const delay = backoffDelay(this.attempt++, this.options.reconnectMinMs, this.options.reconnectMaxMs);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.running) return;
+      this.websocketError = undefined;
+      this.openSocket();
+    }, delay);
+  }
+
+  private ping(ws: WebSocket): void {
+    if (this.pongTimer) return;
+    const id = `player-sync-ping-${++this.pingId}`;
+    ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'JSONRPC.Ping', id }));
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = undefined;
+      this.websocketError = this.socketError('no answer to ping');
+      ws.terminate();
+    }, this.options.pingTimeoutMs);
+  }
+
+  private onMessage(raw: WebSocket.RawData): void {
+    let msg: { method?: unknown; params?: { data?: unknown }; id?: unknown };
+    try {
+      const text = Array.isArray(raw)
+        ? Buffer.concat(raw).toString('utf8')
+        : Buffer.from(raw as Uint8Array).toString('utf8');
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return; // not JSON: ignore the frame, the socket itself is fine
+    }
+    if (typeof msg.id === 'string' && msg.id.startsWith('player-sync-ping-')) {
+      clearTimeout(this.pongTimer);
+      this.pongTimer = undefined;
+      return;
+    }
+    if (typeof msg.method === 'string' && msg.id === undefined) {
+      this.emit('notification', { method: msg.method, data: msg.params?.data ?? null });
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/** Plex Media Server client. Knows nothing of Node-RED. */
+import axios, { AxiosInstance, Method } from 'axios';
+import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
+import { checkBaseUrl } from '../http-endpoint';
+
+export interface PlexEndpoint {
+  name: string;
+  url: string;
+  token: string;
+  /** X-Plex-Client-Identifier: stable for one config node, so Plex sees one device, not a new one per restart. */
+  clientId: string;
+  timeoutMs?: number;
+}
+
+export const PLEX_PRODUCT = 'Node-RED player-sync';
+export const PLEX_VERSION = '0.1.0';
+
+export const PLEX_FIXES: FixTexts = {
+  config: 'Open the plex-server config node and fix the setting',
+  unreachable: 'Check the URL and that Plex Media Server runs (default port 32400)',
+  timeout: 'Plex did not answer in time: check that it is up and not overloaded',
+  auth:
+    'The Plex token is dead or wrong: get a new X-Plex-Token and paste it into the plex-server config node, ' +
+    'then deploy (no further requests are sent with this token until then)',
+  protocol: 'Check the URL: it must point at Plex Media Server itself',
+  http: 'See the Plex Media Server log for details',
+  'not-found': 'Plex does not know this item or endpoint',
+};
+
+export interface PlexIdentity {
+  machineIdentifier?: string;
+  version?: string;
+}
+
+export function plexLabel(e: Pick<PlexEndpoint, 'name' | 'url'>): string {
+  const where = e.url.trim() || 'no URL set';
+  return e.name ? `Plex "${e.name}" (${where})` : `Plex (${where})`;
+}
+
+export interface RequestOptions {
+  params?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+}
+
+export class PlexClient {
+  readonly label: string;
+  /** Set by the first 401: the token is dead and no further request is sent with it. */
+  deadToken?: PlayerError;
+  private readonly http?: AxiosInstance;
+  private readonly configError?: PlayerError;
+
+  constructor(readonly endpoint: PlexEndpoint) {
+    this.label = plexLabel(endpoint);
+    const base = checkBaseUrl(endpoint.url, this.label, PLEX_FIXES.config ?? '');
+    if (base instanceof PlayerError) {
+      this.configError = base;
+      return;
+    }
+    this.http = axios.create({
+      baseURL: base,
+      timeout: endpoint.timeoutMs ?? 15000,
+      headers: {
+        Accept: 'application/json',
+        'X-Plex-Client-Identifier': endpoint.clientId,
+        'X-Plex-Product': PLEX_PRODUCT,
+        'X-Plex-Version': PLEX_VERSION,
+      },
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      proxy: false,
+    });
+  }
+
+  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const call = `${method.toUpperCase()} ${path}`;
+    if (!this.http)
+      throw this.configError ?? new PlayerError({ player: this.label, call, code: 'config', reason: '' });
+    if (this.deadToken) throw this.deadToken;
+    if (!this.endpoint.token) {
+      throw new PlayerError({
+        player: this.label,
+        call,
+        code: 'config',
+        reason: 'no token is set',
+        fix: PLEX_FIXES.auth,
+      });
+    }
+    let data: unknown;
+    try {
+      const res = await this.http.request<string>({
+        method,
+        url: path,
+        params: options.params,
+        headers: { ...options.headers, 'X-Plex-Token': this.endpoint.token },
+      });
+      data = res.data;
+    } catch (err) {
+      const error = toPlayerError(err, this.label, call, PLEX_FIXES, {
+        401: { code: 'auth', reason: 'the token is dead (HTTP 401)', retryable: false },
+      });
+      if (error.status === 401) this.deadToken = error;
+      throw error;
+    }
+    return parseJsonBody(data, this.label, call, PLEX_FIXES.protocol) as T;
+  }
+
+  async identity(): Promise<PlexIdentity> {
+    const body = await this.request<{ MediaContainer?: PlexIdentity }>('GET', '/identity');
+    return body.MediaContainer ?? {};
+  }
+}

@@ -1,0 +1,143 @@
+// A small Kodi JSON-RPC simulator: HTTP POST /jsonrpc with basic auth on one port, WebSocket notifications on
+// another, as ../shared/reference/protocols.md describes Kodi 20. For fast tests of the client and the Node-RED
+// glue; behaviour that matters is proven against a real Kodi (test/kodi-real/).
+'use strict';
+const http = require('node:http');
+const { WebSocketServer } = require('ws');
+
+class KodiSim {
+  constructor({ username = 'kodi', password = 'secret-kodi-pw' } = {}) {
+    this.username = username;
+    this.password = password;
+    this.requests = []; // {method, params}
+    this.wsAccepted = 0;
+    this.mode = 'ok'; // 'ok' | 'malformed' | 'html'
+    this.activePlayers = []; // [{playerid, type, item, speed, percentage}]
+    this.handlers = {
+      'JSONRPC.Ping': () => 'pong',
+      'JSONRPC.Version': () => ({ version: { major: 13, minor: 0, patch: 0 } }),
+      'Player.GetActivePlayers': () =>
+        this.activePlayers.map((p) => ({ playerid: p.playerid, type: p.type, playertype: 'internal' })),
+      'Player.GetItem': (params) => ({ item: this.player(params.playerid).item }),
+      'Player.GetProperties': (params) => {
+        const p = this.player(params.playerid);
+        return {
+          speed: p.speed,
+          percentage: p.percentage,
+          time: secondsToKodi(60),
+          totaltime: secondsToKodi(600),
+        };
+      },
+    };
+    this.httpPort = 0;
+    this.wsPort = 0;
+  }
+
+  player(id) {
+    const p = this.activePlayers.find((x) => x.playerid === id);
+    if (!p) throw Object.assign(new Error('Invalid params'), { rpcCode: -32602 });
+    return p;
+  }
+
+  async start() {
+    this.httpServer = http.createServer((req, res) => this.onHttp(req, res));
+    this.sockets = new Set();
+    this.httpServer.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await listen(this.httpServer, this.httpPort);
+    this.httpPort = this.httpServer.address().port;
+    this.wss = new WebSocketServer({ host: '127.0.0.1', port: this.wsPort, path: '/jsonrpc' });
+    await new Promise((resolve) => this.wss.on('listening', resolve));
+    this.wsPort = this.wss.address().port;
+    this.wss.on('connection', (ws) => {
+      this.wsAccepted++;
+      ws.on('message', (raw) => {
+        const msg = JSON.parse(String(raw));
+        if (msg.id !== undefined) ws.send(JSON.stringify(this.answer(msg)));
+      });
+    });
+    return this;
+  }
+
+  get openSockets() {
+    return this.wss ? this.wss.clients.size : 0;
+  }
+
+  async stop() {
+    if (this.wss) {
+      for (const ws of this.wss.clients) ws.terminate();
+      await new Promise((resolve) => this.wss.close(resolve));
+      this.wss = undefined;
+    }
+    if (this.httpServer) {
+      for (const s of this.sockets) s.destroy();
+      await new Promise((resolve) => this.httpServer.close(resolve));
+      this.httpServer = undefined;
+    }
+  }
+
+  /** Stops and starts again on the same ports, as a Kodi restart does. */
+  async restart() {
+    await this.stop();
+    await this.start();
+  }
+
+  notify(method, data = null) {
+    const frame = JSON.stringify({ jsonrpc: '2.0', method, params: { sender: 'xbmc', data } });
+    for (const ws of this.wss.clients) ws.send(frame);
+  }
+
+  answer(msg) {
+    this.requests.push({ method: msg.method, params: msg.params });
+    const handler = this.handlers[msg.method];
+    if (!handler)
+      return { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found.' } };
+    try {
+      return { jsonrpc: '2.0', id: msg.id, result: handler(msg.params || {}) };
+    } catch (err) {
+      return { jsonrpc: '2.0', id: msg.id, error: { code: err.rpcCode || -32603, message: err.message } };
+    }
+  }
+
+  onHttp(req, res) {
+    if (req.method !== 'POST' || req.url !== '/jsonrpc') {
+      res.writeHead(404).end('Not found');
+      return;
+    }
+    const expected = 'Basic ' + Buffer.from(`${this.username}:${this.password}`).toString('base64');
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="XBMC"' }).end('401 Unauthorized');
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (this.mode === 'malformed') {
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"jsonrpc":"2.0","result":');
+        return;
+      }
+      if (this.mode === 'html') {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Router login</body></html>');
+        return;
+      }
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify(this.answer(JSON.parse(body))));
+    });
+  }
+}
+
+function secondsToKodi(s) {
+  return { hours: Math.floor(s / 3600), minutes: Math.floor(s / 60) % 60, seconds: s % 60, milliseconds: 0 };
+}
+
+function listen(server, port) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+}
+
+module.exports = { KodiSim };
