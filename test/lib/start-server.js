@@ -1,0 +1,40 @@
+// Runs `npm start`'s script (scripts/start.js) on a free loopback port with a throw-away user directory.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+async function startNodeRed(env = {}) {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-nr-'));
+  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'start.js')], {
+    env: { ...process.env, PORT: '0', NODE_RED_USER_DIR: userDir, NODE_RED_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      const m = /Node-RED is ready at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+      if (m) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`start.js exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    userDir,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { startNodeRed };
