@@ -32,7 +32,7 @@ export = function (RED: NodeAPI): void {
     node.label = plexLabel(endpoint);
     node.client = new PlexClient(endpoint);
     node.mapper = resolveMapper(RED, def.mappings, node.label);
-    const users = probeOnFirstUser(node, () => node.client.identity());
+    const users = probeOnFirstUser(node, () => node.client.serverInfo());
     node.register = (user) => {
       users.register(user);
     };

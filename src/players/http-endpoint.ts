@@ -7,6 +7,7 @@ export function checkBaseUrl(url: string, player: string, fix: string): string |
     new PlayerError({ player, call: 'settings', code: 'config', reason, fix });
   const text = url.trim();
   if (text === '') return problem('the URL is empty');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return problem(`"${text}" has no http:// or https:// in front`);
   let parsed: URL;
   try {
     parsed = new URL(text);

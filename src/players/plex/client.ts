@@ -40,6 +40,14 @@ export function plexLabel(e: Pick<PlexEndpoint, 'name' | 'url'>): string {
 export interface RequestOptions {
   params?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
+  /** Send no token (public endpoints such as /identity). */
+  anonymous?: boolean;
+}
+
+export interface PlexServerInfo {
+  friendlyName?: string;
+  version?: string;
+  machineIdentifier?: string;
 }
 
 export class PlexClient {
@@ -75,8 +83,8 @@ export class PlexClient {
     const call = `${method.toUpperCase()} ${path}`;
     if (!this.http)
       throw this.configError ?? new PlayerError({ player: this.label, call, code: 'config', reason: '' });
-    if (this.deadToken) throw this.deadToken;
-    if (!this.endpoint.token) {
+    if (this.deadToken && !options.anonymous) throw this.deadToken;
+    if (!this.endpoint.token && !options.anonymous) {
       throw new PlayerError({
         player: this.label,
         call,
@@ -91,7 +99,9 @@ export class PlexClient {
         method,
         url: path,
         params: options.params,
-        headers: { ...options.headers, 'X-Plex-Token': this.endpoint.token },
+        headers: options.anonymous
+          ? options.headers
+          : { ...options.headers, 'X-Plex-Token': this.endpoint.token },
       });
       data = res.data;
     } catch (err) {
@@ -104,8 +114,17 @@ export class PlexClient {
     return parseJsonBody(data, this.label, call, PLEX_FIXES.protocol) as T;
   }
 
+  /** Needs no token: tells whether a Plex server answers at the URL. */
   async identity(): Promise<PlexIdentity> {
-    const body = await this.request<{ MediaContainer?: PlexIdentity }>('GET', '/identity');
+    const body = await this.request<{ MediaContainer?: PlexIdentity }>('GET', '/identity', {
+      anonymous: true,
+    });
+    return body.MediaContainer ?? {};
+  }
+
+  /** Needs a valid token: the way to check it. */
+  async serverInfo(): Promise<PlexServerInfo> {
+    const body = await this.request<{ MediaContainer?: PlexServerInfo }>('GET', '/');
     return body.MediaContainer ?? {};
   }
 }
