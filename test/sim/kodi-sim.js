@@ -55,6 +55,7 @@ class KodiSim {
       this.wsAccepted++;
       ws.on('message', (raw) => {
         const msg = JSON.parse(String(raw));
+        if (this.deaf) return; // a hung Kodi: the socket stays open, nothing answers
         if (msg.id !== undefined) ws.send(JSON.stringify(this.answer(msg)));
       });
     });

@@ -60,6 +60,8 @@ export class KodiConnection extends EventEmitter<Events> {
   private pongTimer?: NodeJS.Timeout;
   private pingId = 0;
   private lastState: KodiLinkState = 'idle';
+  /** Aborts the connection's own HTTP probes when it stops. */
+  private probes = new AbortController();
 
   constructor(
     readonly endpoint: KodiEndpoint,
@@ -95,15 +97,22 @@ export class KodiConnection extends EventEmitter<Events> {
     return undefined;
   }
 
+  /** How many of this connection's timers are set (reconnect, ping, pong): zero once stopped. */
+  get timersSet(): number {
+    return [this.reconnectTimer, this.pingTimer, this.pongTimer].filter((t) => t !== undefined).length;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.probes = new AbortController();
     this.openSocket();
     void this.probe();
   }
 
   stop(): void {
     this.running = false;
+    this.probes.abort();
     this.clearTimers();
     if (this.ws) {
       const ws = this.ws;
@@ -118,14 +127,15 @@ export class KodiConnection extends EventEmitter<Events> {
   }
 
   /** Calls a JSON-RPC method over HTTP and keeps track of whether Kodi answers. */
-  async call<T>(method: string, params?: Record<string, unknown>): Promise<T> {
+  async call<T>(method: string, params?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     try {
-      const result = await this.rpc.call<T>(method, params);
+      const result = await this.rpc.call<T>(method, params, signal);
       this.httpOk = true;
       this.httpError = undefined;
       this.emitState();
       return result;
     } catch (err) {
+      if (signal?.aborted) throw err;
       if (err instanceof PlayerError && ['unreachable', 'timeout', 'auth', 'protocol'].includes(err.code)) {
         this.httpOk = false;
         this.httpError = err;
@@ -143,7 +153,7 @@ export class KodiConnection extends EventEmitter<Events> {
 
   private async probe(): Promise<void> {
     try {
-      await this.call('JSONRPC.Ping');
+      await this.call('JSONRPC.Ping', undefined, this.probes.signal);
     } catch {
       // the state already says why
     }
@@ -178,6 +188,7 @@ export class KodiConnection extends EventEmitter<Events> {
       this.attempt = 0;
       this.websocketError = undefined;
       this.emitState();
+      clearInterval(this.pingTimer);
       this.pingTimer = setInterval(() => {
         this.ping(ws);
       }, this.options.pingIntervalMs);
@@ -209,6 +220,7 @@ export class KodiConnection extends EventEmitter<Events> {
       this.wsUp = false;
       clearInterval(this.pingTimer);
       clearTimeout(this.pongTimer);
+      this.pingTimer = this.pongTimer = undefined;
       this.websocketError ??= this.socketError('the WebSocket closed');
       this.emitState();
       // Kodi may be gone altogether or only its WebSocket: ask over HTTP so the state tells which.

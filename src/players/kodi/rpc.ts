@@ -124,18 +124,14 @@ export class KodiRpc {
   }
 
   /** Calls one JSON-RPC method over HTTP and returns its result; every failure is a PlayerError. */
-  async call<T>(method: string, params?: Record<string, unknown>): Promise<T> {
+  async call<T>(method: string, params?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     const invalid = validateKodiEndpoint(this.endpoint);
     if (invalid) throw invalid;
     const id = this.nextId++;
     let data: unknown;
     try {
-      const res = await this.http.post<string>('/jsonrpc', {
-        jsonrpc: '2.0',
-        method,
-        params: params ?? {},
-        id,
-      });
+      const body = { jsonrpc: '2.0', method, params: params ?? {}, id };
+      const res = await this.http.post<string>('/jsonrpc', body, { signal });
       data = res.data;
     } catch (err) {
       throw toPlayerError(err, this.label, method, KODI_FIXES, {
