@@ -1,0 +1,26 @@
+/** Flow node `kodi-refresh`: re-reads NFO and artwork of the item at a library path (scans it when new). */
+import type { NodeAPI } from 'node-red';
+import { kodiRefresh } from '../sync/kodi-sync';
+import { secondsSetting } from './common/input';
+import { KodiActionDef, itemType, registerKodiAction } from './common/kodi-action';
+
+interface KodiRefreshDef extends KodiActionDef {
+  timeout?: string | number;
+}
+
+export = function (RED: NodeAPI): void {
+  registerKodiAction<KodiRefreshDef>(RED, 'kodi-refresh', {
+    busyText: 'refreshing',
+    run: (player, target, def, msg, signal) =>
+      kodiRefresh(player, target, {
+        timeoutMs: secondsSetting(
+          (msg as { timeout?: unknown }).timeout,
+          def.timeout,
+          60,
+          'kodi-refresh: timeout',
+        ),
+        type: itemType(msg, def),
+        signal,
+      }),
+  });
+};

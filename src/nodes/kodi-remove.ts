@@ -1,0 +1,26 @@
+/** Flow node `kodi-remove`: removes the item at a library path from Kodi's library (never the files). */
+import type { NodeAPI } from 'node-red';
+import { kodiRemove } from '../sync/kodi-sync';
+import { secondsSetting } from './common/input';
+import { KodiActionDef, itemType, registerKodiAction } from './common/kodi-action';
+
+interface KodiRemoveDef extends KodiActionDef {
+  timeout?: string | number;
+}
+
+export = function (RED: NodeAPI): void {
+  registerKodiAction<KodiRemoveDef>(RED, 'kodi-remove', {
+    busyText: 'removing',
+    run: (player, target, def, msg, signal) =>
+      kodiRemove(player, target, {
+        timeoutMs: secondsSetting(
+          (msg as { timeout?: unknown }).timeout,
+          def.timeout,
+          10,
+          'kodi-remove: timeout',
+        ),
+        type: itemType(msg, def),
+        signal,
+      }),
+  });
+};

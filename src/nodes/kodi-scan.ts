@@ -1,0 +1,39 @@
+/** Flow node `kodi-scan`: targeted scan of the folder of a library path, waited for and verified. */
+import type { NodeAPI } from 'node-red';
+import { kodiScan } from '../sync/kodi-sync';
+import { secondsSetting } from './common/input';
+import { KodiActionDef, itemType, registerKodiAction } from './common/kodi-action';
+
+interface KodiScanDef extends KodiActionDef {
+  wait?: boolean;
+  verify?: boolean;
+  timeout?: string | number;
+  fallback?: boolean;
+  fallbackTimeout?: string | number;
+}
+
+export = function (RED: NodeAPI): void {
+  registerKodiAction<KodiScanDef>(RED, 'kodi-scan', {
+    busyText: 'scanning',
+    run: (player, target, def, msg, signal) =>
+      kodiScan(player, target, {
+        wait: def.wait !== false,
+        verify: def.verify !== false,
+        timeoutMs: secondsSetting(
+          (msg as { timeout?: unknown }).timeout,
+          def.timeout,
+          60,
+          'kodi-scan: timeout',
+        ),
+        fallbackFullScan: def.fallback !== false,
+        fallbackTimeoutMs: secondsSetting(
+          undefined,
+          def.fallbackTimeout,
+          300,
+          'kodi-scan: full scan timeout',
+        ),
+        type: itemType(msg, def),
+        signal,
+      }),
+  });
+};

@@ -1,0 +1,218 @@
+/** Kodi's video library, typed: sources, finding items by path, refresh, remove, scan state. */
+import { isCaseInsensitive, parsePath } from '../../sync/path-mapping';
+import type { KodiCaller } from './playback';
+
+export type KodiItemType = 'movie' | 'episode' | 'tvshow' | 'musicvideo';
+export const KODI_ITEM_TYPES: readonly KodiItemType[] = ['movie', 'episode', 'tvshow', 'musicvideo'];
+
+export interface KodiItem {
+  id: number;
+  type: KodiItemType;
+  title: string;
+  /** The video file (for a TV show: its folder). */
+  file: string;
+  showTitle?: string;
+  season?: number;
+  episode?: number;
+}
+
+export interface KodiSource {
+  label: string;
+  /** As Kodi has it, with its separator style and trailing separator. */
+  file: string;
+}
+
+const LIST_METHODS: Record<
+  KodiItemType,
+  { method: string; key: string; idKey: string; properties: string[] }
+> = {
+  movie: { method: 'VideoLibrary.GetMovies', key: 'movies', idKey: 'movieid', properties: ['title', 'file'] },
+  episode: {
+    method: 'VideoLibrary.GetEpisodes',
+    key: 'episodes',
+    idKey: 'episodeid',
+    properties: ['title', 'file', 'showtitle', 'season', 'episode'],
+  },
+  tvshow: {
+    method: 'VideoLibrary.GetTVShows',
+    key: 'tvshows',
+    idKey: 'tvshowid',
+    properties: ['title', 'file'],
+  },
+  musicvideo: {
+    method: 'VideoLibrary.GetMusicVideos',
+    key: 'musicvideos',
+    idKey: 'musicvideoid',
+    properties: ['title', 'file'],
+  },
+};
+
+const REFRESH_METHODS: Record<KodiItemType, string> = {
+  movie: 'VideoLibrary.RefreshMovie',
+  episode: 'VideoLibrary.RefreshEpisode',
+  tvshow: 'VideoLibrary.RefreshTVShow',
+  musicvideo: 'VideoLibrary.RefreshMusicVideo',
+};
+
+const REMOVE_METHODS: Record<KodiItemType, string> = {
+  movie: 'VideoLibrary.RemoveMovie',
+  episode: 'VideoLibrary.RemoveEpisode',
+  tvshow: 'VideoLibrary.RemoveTVShow',
+  musicvideo: 'VideoLibrary.RemoveMusicVideo',
+};
+
+/** The id parameter's name for an item type: movieid, episodeid, tvshowid, musicvideoid. */
+export function idParam(type: KodiItemType): string {
+  return LIST_METHODS[type].idKey;
+}
+
+/** A call we sent, for the result's `sent` list. */
+export interface SentCall {
+  method: string;
+  params: Record<string, unknown>;
+}
+
+export async function getVideoSources(kodi: KodiCaller): Promise<KodiSource[]> {
+  const res = await kodi.call<{ sources?: { file: string; label: string }[] }>('Files.GetSources', {
+    media: 'video',
+  });
+  return (res.sources ?? []).map((s) => ({ label: s.label, file: s.file }));
+}
+
+export async function isScanningVideo(kodi: KodiCaller): Promise<boolean> {
+  const res = await kodi.call<Record<string, boolean>>('XBMC.GetInfoBooleans', {
+    booleans: ['Library.IsScanningVideo'],
+  });
+  return Boolean(res['Library.IsScanningVideo'] as boolean | undefined); // absent on an odd Kodi: not scanning
+}
+
+/** Whether `path` is `prefix` or lies under it, on whole segments, with the case rules of the prefix's style. */
+export function isUnder(path: string, prefix: string): boolean {
+  try {
+    const p = parsePath(path);
+    const q = parsePath(prefix);
+    if (p.style !== q.style || q.segments.length > p.segments.length) return false;
+    const fold = isCaseInsensitive(q);
+    const eq = (a: string, b: string): boolean => (fold ? a.toLowerCase() === b.toLowerCase() : a === b);
+    return eq(p.root, q.root) && q.segments.every((s, i) => eq(s, p.segments[i]));
+  } catch {
+    return false; // multipath:// and other special sources are not plain paths
+  }
+}
+
+/** The separator a Kodi path uses. */
+export function separatorOf(path: string): '/' | '\\' {
+  return /^[a-zA-Z]:\\|^\\\\/.test(path) || (!path.includes('/') && path.includes('\\')) ? '\\' : '/';
+}
+
+/** Splits a player path into folder (with trailing separator) and file name ('' for a folder). */
+export function splitFile(path: string, isFile: boolean): { folder: string; name: string } {
+  const sep = separatorOf(path);
+  if (!isFile) return { folder: path.endsWith(sep) ? path : path + sep, name: '' };
+  const at = path.lastIndexOf(sep);
+  return { folder: path.slice(0, at + 1), name: path.slice(at + 1) };
+}
+
+interface ListFilter {
+  field: string;
+  operator: string;
+  value: string;
+}
+
+/**
+ * Library items at a player path: a file, or everything in a folder (and below it). The folder comparison is
+ * done again here on whole segments, because Kodi's `startswith` is a LIKE that also matches `/Film (1951)2/`.
+ */
+export async function findItemsByPath(
+  kodi: KodiCaller,
+  path: string,
+  options: { isFile: boolean; types?: readonly KodiItemType[] },
+): Promise<KodiItem[]> {
+  const { folder, name } = splitFile(path, options.isFile);
+  const types = options.types ?? KODI_ITEM_TYPES;
+  const found = await Promise.all(
+    types.map(async (type) => {
+      if (type === 'tvshow' && name) return []; // a file is never a TV show
+      let filter: ListFilter | { and: ListFilter[] };
+      if (type === 'tvshow') filter = { field: 'path', operator: 'startswith', value: folder };
+      else if (name) {
+        filter = {
+          and: [
+            { field: 'path', operator: 'is', value: folder },
+            { field: 'filename', operator: 'is', value: name },
+          ],
+        };
+      } else filter = { field: 'path', operator: 'startswith', value: folder };
+      const spec = LIST_METHODS[type];
+      const res = await kodi.call<Record<string, unknown>>(spec.method, {
+        properties: spec.properties,
+        filter,
+      });
+      const rows = (res[spec.key] ?? []) as Record<string, unknown>[];
+      return rows
+        .map((row) => toItem(type, row))
+        .filter((item) => (name ? true : isUnder(item.file, folder)));
+    }),
+  );
+  return found.flat();
+}
+
+/** The TV show whose folder is exactly `folder`, if the library has one. */
+export async function findShowByFolder(kodi: KodiCaller, folder: string): Promise<KodiItem | undefined> {
+  const spec = LIST_METHODS.tvshow;
+  const res = await kodi.call<{ tvshows?: Record<string, unknown>[] }>(spec.method, {
+    properties: spec.properties,
+    filter: { field: 'path', operator: 'is', value: folder },
+  });
+  const row = res.tvshows?.[0];
+  return row ? toItem('tvshow', row) : undefined;
+}
+
+function toItem(type: KodiItemType, row: Record<string, unknown>): KodiItem {
+  const item: KodiItem = {
+    id: row[LIST_METHODS[type].idKey] as number,
+    type,
+    title: (row.title as string | undefined) ?? (row.label as string | undefined) ?? '',
+    file: (row.file as string | undefined) ?? '',
+  };
+  if (type === 'episode') {
+    item.showTitle = row.showtitle as string | undefined;
+    item.season = row.season as number | undefined;
+    item.episode = row.episode as number | undefined;
+  }
+  return item;
+}
+
+export function refreshCall(item: KodiItem): SentCall {
+  const params: Record<string, unknown> = { [idParam(item.type)]: item.id };
+  if (item.type === 'movie' || item.type === 'tvshow') params.ignorenfo = false;
+  return { method: REFRESH_METHODS[item.type], params };
+}
+
+export function removeCall(item: KodiItem): SentCall {
+  return { method: REMOVE_METHODS[item.type], params: { [idParam(item.type)]: item.id } };
+}
+
+/** Whether Kodi can reach a file or folder (for clean's dry run and anchors). */
+export async function isReachable(kodi: KodiCaller, path: string, isFolder: boolean): Promise<boolean> {
+  try {
+    if (isFolder) await kodi.call('Files.GetDirectory', { directory: path, media: 'files' });
+    else await kodi.call('Files.GetFileDetails', { file: path, media: 'video', properties: ['size'] });
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'rpc') return false;
+    throw err;
+  }
+}
+
+/** Every movie, episode and music video with its file: what a clean could remove. */
+export async function listAllVideoFiles(kodi: KodiCaller): Promise<KodiItem[]> {
+  const lists = await Promise.all(
+    (['movie', 'episode', 'musicvideo'] as const).map(async (type) => {
+      const spec = LIST_METHODS[type];
+      const res = await kodi.call<Record<string, unknown>>(spec.method, { properties: spec.properties });
+      return ((res[spec.key] ?? []) as Record<string, unknown>[]).map((row) => toItem(type, row));
+    }),
+  );
+  return lists.flat();
+}

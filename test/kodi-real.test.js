@@ -1,0 +1,265 @@
+'use strict';
+// End to end against a real Kodi (Debian's package, headless), through real Node-RED flows.
+require('should');
+const fs = require('node:fs');
+const path = require('node:path');
+const WebSocket = require('ws');
+const { helper, nodes, run, withOutputs } = require('./lib/nodes');
+const { sharedKodi } = require('./kodi-real/kodi-harness');
+const { until } = require('./lib/wait');
+
+const types = [
+  nodes.kodiPlayer,
+  nodes.pathMappings,
+  nodes.kodiScan,
+  nodes.kodiRefresh,
+  nodes.kodiRemove,
+  nodes.activeCheck,
+];
+
+/** The flow every test uses: the library sees /library/movies and /library/tv, Kodi sees its own folders. */
+function flow(kodi, { wsPort = kodi.wsPort, httpPort = kodi.httpPort } = {}) {
+  const z = 'tab';
+  return [
+    { id: z, type: 'tab' },
+    {
+      id: 'maps',
+      type: 'path-mappings',
+      name: 'library → Kodi',
+      rules: [
+        { from: '/library/movies', to: kodi.movies },
+        { from: '/library/tv', to: kodi.tv },
+        { from: '/library/outside', to: kodi.outside },
+      ],
+      trailing: 'keep',
+    },
+    {
+      id: 'kodi',
+      type: 'kodi-player',
+      name: 'Test Kodi',
+      host: '127.0.0.1',
+      httpPort,
+      wsPort,
+      mappings: 'maps',
+      timeout: 10,
+    },
+    ...withOutputs({ id: 'scan', type: 'kodi-scan', z, kodi: 'kodi', timeout: 30, fallbackTimeout: 60 }),
+    ...withOutputs({ id: 'refresh', type: 'kodi-refresh', z, kodi: 'kodi', timeout: 30 }),
+    ...withOutputs({ id: 'remove', type: 'kodi-remove', z, kodi: 'kodi' }),
+    ...withOutputs({ id: 'active', type: 'active-check', z, playerType: 'kodi', kodi: 'kodi' }),
+    { id: 'catcher', type: 'catch', z, scope: null, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z },
+  ];
+}
+
+const creds = (kodi) => ({ kodi: { username: kodi.username, password: kodi.password } });
+
+/** Kodi's notifications, seen by a WebSocket of the test's own. */
+async function watchNotifications(kodi) {
+  const ws = new WebSocket(`ws://127.0.0.1:${kodi.wsPort}/jsonrpc`);
+  const seen = [];
+  ws.on('message', (raw) => {
+    const msg = JSON.parse(String(raw));
+    if (msg.method) seen.push(msg);
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { seen, close: () => ws.close() };
+}
+
+const lib = (kodi, file) => {
+  for (const [from, to] of [
+    ['/library/movies/', kodi.movies],
+    ['/library/tv/', kodi.tv],
+    ['/library/outside/', kodi.outside],
+  ]) {
+    if (file.startsWith(to)) return from + file.slice(to.length);
+  }
+  throw new Error(`not under a test folder: ${file}`);
+};
+
+describe('Kodi nodes against a real Kodi', function () {
+  this.timeout(120000);
+  let kodi;
+
+  before(async function () {
+    this.timeout(180000);
+    kodi = await sharedKodi(this);
+    await new Promise((resolve) => helper.startServer(resolve));
+  });
+  after(function (done) {
+    if (!kodi) return done();
+    helper.stopServer(done);
+  });
+  beforeEach(async function () {
+    await helper.load(types, flow(kodi), creds(kodi));
+  });
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  it('1. a new movie folder → kodi-scan → verified in the library', async function () {
+    const movie = kodi.addMovie('Night Train', 1959);
+    const out = await run('scan', { payload: lib(kodi, movie.folder) });
+    out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
+    const r = out.msg.payload;
+    r.should.match({ status: 'verified', ok: true, action: 'scan', player: 'Test Kodi', playerType: 'kodi' });
+    r.completion.should.equal('event');
+    r.items.should.have.length(1);
+    r.items[0].should.match({ type: 'movie', title: 'Night Train', file: movie.file });
+    r.sent.should.eql([
+      { method: 'VideoLibrary.Scan', params: { directory: movie.folder, showdialogs: false } },
+    ]);
+    r.tookMs.should.be.a.Number();
+  });
+
+  it('2. its NFO title changes → kodi-refresh → Kodi shows the new title', async function () {
+    const movie = kodi.addMovie('Paper Moon Draft', 1973);
+    (await run('scan', { payload: lib(kodi, movie.file) })).msg.payload.status.should.equal('verified');
+    kodi.writeMovieNfo(movie.folder, 'Paper Moon', 1973);
+    const out = await run('refresh', { payload: lib(kodi, movie.file) });
+    out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
+    out.msg.payload.should.match({ status: 'verified', action: 'refresh' });
+    out.msg.payload.before[0].title.should.equal('Paper Moon Draft');
+    out.msg.payload.items[0].title.should.equal('Paper Moon');
+    out.msg.payload.sent[0].method.should.equal('VideoLibrary.RefreshMovie');
+    const { movies } = await kodi.rpc('VideoLibrary.GetMovies', {
+      properties: ['title'],
+      filter: { field: 'path', operator: 'is', value: movie.folder },
+    });
+    movies.map((m) => m.title).should.eql(['Paper Moon']);
+  });
+
+  it('3. a new show, then a new episode in that existing show', async function () {
+    kodi.addShow('Harbour Lights', 2019);
+    const first = kodi.addEpisode('Harbour Lights', 1, 1, 'Arrival');
+    const out = await run('scan', { payload: lib(kodi, first.file) });
+    out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
+    out.msg.payload.items.should.match([{ type: 'episode', title: 'Harbour Lights S01E01 Arrival' }]);
+    // A new show is scanned through its show folder: Kodi adds nothing for a season folder of an unknown show.
+    out.msg.payload.sent[0].params.directory.should.equal(path.join(kodi.tv, 'Harbour Lights') + '/');
+
+    const second = kodi.addEpisode('Harbour Lights', 1, 2, 'Departure');
+    const next = await run('scan', { payload: lib(kodi, second.file) });
+    next.port.should.equal(1, JSON.stringify(next.msg && next.msg.payload));
+    next.msg.payload.items.should.match([{ type: 'episode', title: 'Harbour Lights S01E02 Departure' }]);
+    next.msg.payload.sent[0].params.directory.should.equal(second.folder); // the show is known: just the season
+  });
+
+  it('4. the movie folder is deleted → kodi-remove → gone; removing it again gives not-in-library', async function () {
+    const movie = kodi.addMovie('Short Lived', 2001);
+    (await run('scan', { payload: lib(kodi, movie.folder) })).msg.payload.status.should.equal('verified');
+    fs.rmSync(movie.folder, { recursive: true });
+    const out = await run('remove', { payload: lib(kodi, movie.folder) });
+    out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
+    out.msg.payload.should.match({ status: 'removed', items: [{ type: 'movie', title: 'Short Lived' }] });
+    out.msg.payload.sent[0].method.should.equal('VideoLibrary.RemoveMovie');
+    const { movies = [] } = await kodi.rpc('VideoLibrary.GetMovies', {
+      filter: { field: 'path', operator: 'is', value: movie.folder },
+    });
+    movies.should.be.empty();
+    const again = await run('remove', { payload: lib(kodi, movie.folder) });
+    again.port.should.equal(1);
+    again.msg.payload.should.match({ status: 'not-in-library', ok: true, items: [], sent: [] });
+  });
+
+  it('5. ten movies sent at once → ten targeted scans, one after another, all verified, none cancelled', async function () {
+    const watch = await watchNotifications(kodi);
+    try {
+      const movies = Array.from({ length: 10 }, (_, i) => kodi.addMovie(`Burst ${i + 1}`, 2000 + i));
+      const outs = await Promise.all(movies.map((m) => run('scan', { payload: lib(kodi, m.folder) })));
+      outs.forEach((o, i) => {
+        o.port.should.equal(1, JSON.stringify(o.msg && o.msg.payload));
+        o.msg.payload.items[0].title.should.equal(`Burst ${i + 1}`);
+        o.msg.payload.sent.should.have.length(1);
+        o.msg.payload.sent[0].params.directory.should.equal(movies[i].folder);
+      });
+      const scans = watch.seen
+        .map((n) => n.method)
+        .filter((m) => m === 'VideoLibrary.OnScanStarted' || m === 'VideoLibrary.OnScanFinished');
+      // One after another: started, finished, started, finished… — a cancelled scan would break the pattern.
+      scans.should.eql(
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2 === 0 ? 'VideoLibrary.OnScanStarted' : 'VideoLibrary.OnScanFinished',
+        ),
+      );
+    } finally {
+      watch.close();
+    }
+  });
+
+  it('6. while a video plays: active-check says "active" and kodi-remove refuses to remove it', async function () {
+    const movie = kodi.addMovie('Playing Now', 1988, { video: { copyFrom: kodi.clip() } });
+    (await run('scan', { payload: lib(kodi, movie.folder) })).msg.payload.status.should.equal('verified');
+    await kodi.rpc('Player.Open', { item: { file: movie.file } });
+    try {
+      await until(async () => (await kodi.rpc('Player.GetActivePlayers')).length > 0, 'playback', 30000);
+      const active = await run('active', { payload: 'check' });
+      active.port.should.equal(2, JSON.stringify(active.msg && active.msg.payload));
+      active.msg.payload.should.match({ status: 'active', player: 'Test Kodi' });
+      active.msg.payload.sessions[0].should.match({ kind: 'video', file: movie.file, paused: false });
+      const removed = await run('remove', { payload: lib(kodi, movie.folder) });
+      removed.port.should.equal(2);
+      removed.msg.payload.should.match({ status: 'refused', ok: false, sent: [] });
+      removed.msg.payload.reason.should.match(/is playing on Test Kodi: nothing was removed/);
+      const { movies } = await kodi.rpc('VideoLibrary.GetMovies', {
+        filter: { field: 'path', operator: 'is', value: movie.folder },
+      });
+      movies.should.have.length(1);
+    } finally {
+      await kodi.rpc('Player.Stop', { playerid: 1 }).catch(() => undefined);
+    }
+    await until(
+      async () => (await kodi.rpc('Player.GetActivePlayers')).length === 0,
+      'playback to stop',
+      30000,
+    );
+    const idle = await run('active', { payload: 'check' });
+    idle.port.should.equal(1);
+  });
+
+  it('7. the library path /library/... is mapped to the Kodi source path', async function () {
+    const movie = kodi.addMovie('Mapped Path', 1999);
+    const libraryPath = `/library/movies/Mapped Path (1999)/Mapped Path (1999).mkv`;
+    const out = await run('scan', { payload: { path: libraryPath } });
+    out.msg.payload.should.match({ status: 'verified', libraryPath, playerPath: movie.file });
+    out.msg.payload.sent[0].params.directory.should.equal(movie.folder);
+  });
+
+  it('10. a folder outside every source → output 2 "not verified", saying so', async function () {
+    const movie = kodi.addMovie('Nowhere', 1990, { dir: kodi.outside });
+    const out = await run('scan', { payload: lib(kodi, movie.folder) });
+    out.port.should.equal(2);
+    out.msg.payload.should.match({ status: 'not-verified', ok: false, sent: [] });
+    out.msg.payload.reason.should.match(
+      /is outside every Kodi video source \(Movies: .*; TV: .*\).*add the folder/,
+    );
+  });
+
+  it('bad input: no path gives a clear error and the next message works', async function () {
+    const bad = await run('scan', { payload: 42 });
+    bad.error.message.should.match(/kodi-scan: no library path in msg.payload \(or msg.payload.path\)/);
+    const movie = kodi.addMovie('After Bad Input', 2005);
+    (await run('scan', { payload: lib(kodi, movie.folder) })).msg.payload.status.should.equal('verified');
+  });
+
+  describe('without the WebSocket', function () {
+    beforeEach(async function () {
+      await helper.unload();
+      // A port where nothing listens: as when "remote control from applications" is off.
+      await helper.load(types, flow(kodi, { wsPort: 1 }), creds(kodi));
+    });
+
+    it('8. the same scans complete by polling', async function () {
+      const movie = kodi.addMovie('Polled', 1977);
+      await until(() => helper.getNode('kodi').connection.state === 'http-only', 'HTTP-only state');
+      const out = await run('scan', { payload: lib(kodi, movie.folder) });
+      out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
+      out.msg.payload.should.match({ status: 'verified', completion: 'polling' });
+      const refreshed = await run('refresh', { payload: lib(kodi, movie.folder) });
+      refreshed.msg.payload.should.match({ status: 'verified', completion: 'polling' });
+    });
+  });
+});

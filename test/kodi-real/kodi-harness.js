@@ -1,0 +1,281 @@
+// Starts a real Kodi (Debian's package) headless under Xvfb for the end-to-end tests, as
+// ../shared/reference/real-kodi.md describes: its own HOME, free loopback ports, a movies and a TV source with
+// the metadata.local scraper. One Kodi per test run, shared by the suites (see sharedKodi()).
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const KODI_BIN = '/usr/lib/x86_64-linux-gnu/kodi/kodi.bin';
+const USERNAME = 'kodi';
+const PASSWORD = 'kodi-test-password';
+
+function missingTools() {
+  const missing = [];
+  if (!fs.existsSync(KODI_BIN)) missing.push('kodi');
+  for (const tool of ['Xvfb', 'sqlite3', 'ffmpeg']) {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+    } catch {
+      missing.push(tool);
+    }
+  }
+  return missing;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function freeDisplay() {
+  for (let i = 0; i < 200; i++) {
+    const n = 100 + Math.floor(Math.random() * 800);
+    if (!fs.existsSync(`/tmp/.X${n}-lock`) && !fs.existsSync(`/tmp/.X11-unix/X${n}`)) return n;
+  }
+  throw new Error('no free X display number');
+}
+
+const xml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+class RealKodi {
+  constructor() {
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-kodi-'));
+    this.home = path.join(this.root, 'home');
+    this.movies = path.join(this.root, 'media', 'movies') + '/';
+    this.tv = path.join(this.root, 'media', 'tv') + '/';
+    this.outside = path.join(this.root, 'media', 'outside') + '/';
+    this.username = USERNAME;
+    this.password = PASSWORD;
+    this.children = [];
+  }
+
+  async start() {
+    this.httpPort = await freePort();
+    this.wsPort = await freePort();
+    this.display = freeDisplay();
+    const userdata = path.join(this.home, '.kodi', 'userdata');
+    for (const dir of [userdata, this.movies, this.tv, this.outside]) fs.mkdirSync(dir, { recursive: true });
+    const settings = {
+      'services.webserver': 'true',
+      'services.webserverport': this.httpPort,
+      'services.webserverauthentication': 'true',
+      'services.webserverusername': USERNAME,
+      'services.webserverpassword': PASSWORD,
+      'services.esenabled': 'true',
+      'services.esallinterfaces': 'false',
+      'services.zeroconf': 'false',
+      'services.wsdiscovery': 'false',
+      'services.upnp': 'false',
+      'services.airplay': 'false',
+      'general.addonupdates': '2',
+    };
+    fs.writeFileSync(
+      path.join(userdata, 'guisettings.xml'),
+      '<settings version="2">\n' +
+        Object.entries(settings)
+          .map(([id, v]) => `  <setting id="${id}">${v}</setting>`)
+          .join('\n') +
+        '\n</settings>\n',
+    );
+    fs.writeFileSync(
+      path.join(userdata, 'advancedsettings.xml'),
+      `<advancedsettings version="1.0"><jsonrpc><tcpport>${this.wsPort}</tcpport></jsonrpc></advancedsettings>\n`,
+    );
+    const source = (name, dir) =>
+      `<source><name>${name}</name><path pathversion="1">${xml(dir)}</path><allowsharing>true</allowsharing></source>`;
+    fs.writeFileSync(
+      path.join(userdata, 'sources.xml'),
+      `<sources><video><default pathversion="1"></default>${source('Movies', this.movies)}${source('TV', this.tv)}` +
+        '</video></sources>\n',
+    );
+    this.spawn('Xvfb', [`:${this.display}`, '-screen', '0', '1280x720x24', '-nolisten', 'tcp'], {});
+    await this.until(() => fs.existsSync(`/tmp/.X11-unix/X${this.display}`), 'Xvfb', 20000);
+    this.kodi = this.spawn(KODI_BIN, ['--standalone', '--windowing=x11'], {
+      HOME: this.home,
+      DISPLAY: `:${this.display}`,
+      LIBGL_ALWAYS_SOFTWARE: '1',
+    });
+    await this.until(
+      async () => {
+        try {
+          return (await this.rpc('JSONRPC.Version')).version.major >= 12;
+        } catch {
+          return false;
+        }
+      },
+      'Kodi to answer JSON-RPC',
+      90000,
+    );
+    const db = path.join(userdata, 'Database', 'MyVideos121.db');
+    await this.until(() => fs.existsSync(db), 'the video database', 30000);
+    this.setContent(db, this.movies, 'movies', 2147483647);
+    this.setContent(db, this.tv, 'tvshows', 0);
+    return this;
+  }
+
+  /** A source's content type has no JSON-RPC: write it into the database, as Kodi's "Set content" would. */
+  setContent(db, dir, content, recursive) {
+    const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
+    execFileSync('sqlite3', [
+      db,
+      `insert into path (strPath,strContent,strScraper,scanRecursive,useFolderNames,strSettings,noUpdate,exclude,allAudio) ` +
+        `values (${q(dir)},${q(content)},'metadata.local',${recursive},0,'',0,0,0);`,
+    ]);
+  }
+
+  spawn(cmd, args, env) {
+    const logFile = path.join(this.root, `${path.basename(cmd)}.log`);
+    const out = fs.openSync(logFile, 'a');
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    this.children.push(child);
+    return child;
+  }
+
+  async until(check, what, limitMs) {
+    const deadline = Date.now() + limitMs;
+    for (;;) {
+      if (await check()) return;
+      if (Date.now() > deadline)
+        throw new Error(`real Kodi: timed out waiting for ${what} (logs in ${this.root})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async rpc(method, params = {}) {
+    const res = await fetch(`http://127.0.0.1:${this.httpPort}/jsonrpc`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: 'Basic ' + Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64'),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }),
+    });
+    const body = await res.json();
+    if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+    return body.result;
+  }
+
+  /** A movie folder with a stand-in video and an NFO; returns its folder and file paths. */
+  addMovie(title, year, { dir = this.movies, video = 'fake video' } = {}) {
+    const folder = path.join(dir, `${title} (${year})`) + '/';
+    fs.mkdirSync(folder, { recursive: true });
+    const file = path.join(folder, `${title} (${year}).mkv`);
+    if (typeof video === 'string') fs.writeFileSync(file, video);
+    else fs.copyFileSync(video.copyFrom, file);
+    this.writeMovieNfo(folder, title, year);
+    return { folder, file };
+  }
+
+  writeMovieNfo(folder, title, year) {
+    const base = path.basename(folder.replace(/\/$/, ''));
+    fs.writeFileSync(
+      path.join(folder, `${base}.nfo`),
+      `<movie><title>${xml(title)}</title><year>${year}</year></movie>\n`,
+    );
+  }
+
+  /** A TV show folder with tvshow.nfo. */
+  addShow(title, year) {
+    const folder = path.join(this.tv, title) + '/';
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(
+      path.join(folder, 'tvshow.nfo'),
+      `<tvshow><title>${xml(title)}</title><year>${year}</year></tvshow>\n`,
+    );
+    return { folder };
+  }
+
+  addEpisode(show, season, episode, title) {
+    const s = String(season).padStart(2, '0');
+    const e = String(episode).padStart(2, '0');
+    const folder = path.join(this.tv, show, `Season ${s}`) + '/';
+    fs.mkdirSync(folder, { recursive: true });
+    const base = `${show} - S${s}E${e} - ${title}`;
+    const file = path.join(folder, `${base}.mkv`);
+    fs.writeFileSync(file, 'fake video');
+    fs.writeFileSync(
+      path.join(folder, `${base}.nfo`),
+      `<episodedetails><title>${xml(title)}</title><season>${season}</season><episode>${episode}</episode></episodedetails>\n`,
+    );
+    return { folder, file };
+  }
+
+  /** A real, playable two-minute clip (made once). */
+  clip() {
+    if (!this.clipFile) {
+      this.clipFile = path.join(this.root, 'clip.mp4');
+      execFileSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'color=c=black:s=320x240:d=120:r=10',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        this.clipFile,
+      ]);
+    }
+    return this.clipFile;
+  }
+
+  async stop() {
+    for (const child of this.children.reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** Ends the processes at once (for process exit, when stop() cannot run). */
+  killNow() {
+    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+let shared;
+
+/**
+ * The one real Kodi of this test run, started on first use. Where Kodi cannot be installed the suites skip and
+ * say why; with CI=true they never skip.
+ */
+async function sharedKodi(context) {
+  const missing = missingTools();
+  if (missing.length > 0) {
+    const why = `real Kodi tests need ${missing.join(', ')} (apt-get install kodi xvfb xauth sqlite3 ffmpeg)`;
+    if (process.env.CI === 'true') throw new Error(`${why}: CI must not skip them`);
+    console.log(`    (skipped: ${why})`);
+    context.skip();
+  }
+  if (!shared) {
+    const kodi = new RealKodi();
+    shared = kodi.start();
+    process.once('exit', () => kodi.killNow()); // mocha --exit, a crash: leave no Kodi behind
+  }
+  return shared;
+}
+
+async function stopSharedKodi() {
+  if (!shared) return;
+  const kodi = await shared.catch(() => undefined);
+  shared = undefined;
+  if (kodi) await kodi.stop();
+}
+
+module.exports = { RealKodi, sharedKodi, stopSharedKodi };
