@@ -15,6 +15,8 @@ const types = [
   nodes.kodiRefresh,
   nodes.kodiRemove,
   nodes.activeCheck,
+  nodes.kodiClean,
+  nodes.waitScanFinished,
 ];
 
 /** The flow every test uses: the library sees /library/movies and /library/tv, Kodi sees its own folders. */
@@ -47,6 +49,51 @@ function flow(kodi, { wsPort = kodi.wsPort, httpPort = kodi.httpPort } = {}) {
     ...withOutputs({ id: 'refresh', type: 'kodi-refresh', z, kodi: 'kodi', timeout: 30 }),
     ...withOutputs({ id: 'remove', type: 'kodi-remove', z, kodi: 'kodi' }),
     ...withOutputs({ id: 'active', type: 'active-check', z, playerType: 'kodi', kodi: 'kodi' }),
+    ...withOutputs({
+      id: 'dry',
+      type: 'kodi-clean',
+      z,
+      kodi: 'kodi',
+      anchors: '/library/movies/.anchor',
+      maxShare: 50,
+    }),
+    ...withOutputs({
+      id: 'clean',
+      type: 'kodi-clean',
+      z,
+      kodi: 'kodi',
+      confirmed: true,
+      dryRun: false,
+      maxShare: 50,
+      anchors: '/library/movies/.anchor\n/library/tv/',
+    }),
+    ...withOutputs({
+      id: 'cleanmissing',
+      type: 'kodi-clean',
+      z,
+      kodi: 'kodi',
+      confirmed: true,
+      dryRun: false,
+      maxShare: 50,
+      anchors: '/library/movies/.anchor\n/library/movies/.never-there',
+    }),
+    ...withOutputs({ id: 'wait', type: 'wait-scan-finished', z, kodi: 'kodi', timeout: 60 }),
+    ...withOutputs({
+      id: 'waitscan',
+      type: 'wait-scan-finished',
+      z,
+      kodi: 'kodi',
+      idle: 'wait',
+      startWait: 30,
+    }),
+    ...withOutputs({
+      id: 'waitstart',
+      type: 'wait-scan-finished',
+      z,
+      kodi: 'kodi',
+      idle: 'wait',
+      startWait: 1,
+    }),
     { id: 'catcher', type: 'catch', z, scope: null, wires: [['caught']] },
     { id: 'caught', type: 'helper', z },
   ];
@@ -67,6 +114,15 @@ async function watchNotifications(kodi) {
     ws.once('error', reject);
   });
   return { seen, close: () => ws.close() };
+}
+
+/** Asserts the message left by output `port`, saying what came instead; returns msg.payload. */
+function outOf(out, port) {
+  const what = out.error ? `error: ${out.error.message}` : JSON.stringify(out.msg.payload);
+  (out.port === port).should.be.true(
+    `expected output ${port}, got ${out.port ? `output ${out.port}` : ''} ${what}`,
+  );
+  return out.msg.payload;
 }
 
 const lib = (kodi, file) => {
@@ -117,7 +173,7 @@ describe('Kodi nodes against a real Kodi', function () {
 
   it('2. its NFO title changes → kodi-refresh → Kodi shows the new title', async function () {
     const movie = kodi.addMovie('Paper Moon Draft', 1973);
-    (await run('scan', { payload: lib(kodi, movie.file) })).msg.payload.status.should.equal('verified');
+    outOf(await run('scan', { payload: lib(kodi, movie.file) }), 1).status.should.equal('verified');
     kodi.writeMovieNfo(movie.folder, 'Paper Moon', 1973);
     const out = await run('refresh', { payload: lib(kodi, movie.file) });
     out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
@@ -150,7 +206,7 @@ describe('Kodi nodes against a real Kodi', function () {
 
   it('4. the movie folder is deleted → kodi-remove → gone; removing it again gives not-in-library', async function () {
     const movie = kodi.addMovie('Short Lived', 2001);
-    (await run('scan', { payload: lib(kodi, movie.folder) })).msg.payload.status.should.equal('verified');
+    outOf(await run('scan', { payload: lib(kodi, movie.folder) }), 1).status.should.equal('verified');
     fs.rmSync(movie.folder, { recursive: true });
     const out = await run('remove', { payload: lib(kodi, movie.folder) });
     out.port.should.equal(1, JSON.stringify(out.msg && out.msg.payload));
@@ -192,10 +248,20 @@ describe('Kodi nodes against a real Kodi', function () {
 
   it('6. while a video plays: active-check says "active" and kodi-remove refuses to remove it', async function () {
     const movie = kodi.addMovie('Playing Now', 1988, { video: { copyFrom: kodi.clip() } });
-    (await run('scan', { payload: lib(kodi, movie.folder) })).msg.payload.status.should.equal('verified');
+    outOf(await run('scan', { payload: lib(kodi, movie.folder) }), 1).status.should.equal('verified');
     await kodi.rpc('Player.Open', { item: { file: movie.file } });
     try {
-      await until(async () => (await kodi.rpc('Player.GetActivePlayers')).length > 0, 'playback', 30000);
+      // Until frames really play: stopping a player that is still setting up its renderer can crash a headless Kodi.
+      const playing = async () => {
+        const players = await kodi.rpc('Player.GetActivePlayers');
+        if (players.length === 0) return false;
+        const props = await kodi.rpc('Player.GetProperties', {
+          playerid: players[0].playerid,
+          properties: ['time'],
+        });
+        return props.time.seconds >= 1 || props.time.minutes > 0;
+      };
+      await until(playing, 'playback', 30000);
       const active = await run('active', { payload: 'check' });
       active.port.should.equal(2, JSON.stringify(active.msg && active.msg.payload));
       active.msg.payload.should.match({ status: 'active', player: 'Test Kodi' });
@@ -242,7 +308,73 @@ describe('Kodi nodes against a real Kodi', function () {
     const bad = await run('scan', { payload: 42 });
     bad.error.message.should.match(/kodi-scan: no library path in msg.payload \(or msg.payload.path\)/);
     const movie = kodi.addMovie('After Bad Input', 2005);
-    (await run('scan', { payload: lib(kodi, movie.folder) })).msg.payload.status.should.equal('verified');
+    outOf(await run('scan', { payload: lib(kodi, movie.folder) }), 1).status.should.equal('verified');
+  });
+
+  it('11. kodi-clean: the dry run lists exactly the entries whose files were deleted; a missing anchor refuses', async function () {
+    fs.writeFileSync(path.join(kodi.movies, '.anchor'), 'keep');
+    const a = kodi.addMovie('Doomed A', 1961);
+    const b = kodi.addMovie('Doomed B', 1962);
+    const keep = kodi.addMovie('Survivor', 1963);
+    for (const m of [a, b, keep]) {
+      outOf(await run('scan', { payload: lib(kodi, m.folder) }), 1).status.should.equal('verified');
+    }
+    fs.rmSync(a.file);
+    fs.rmSync(b.folder, { recursive: true });
+    const dry = outOf(await run('dry', { payload: 'weekly' }), 1);
+    dry.should.match({ status: 'dry-run', ok: true, dryRun: true, sent: [] });
+    dry.unreachable
+      .map((i) => i.file)
+      .sort()
+      .should.eql([a.file, b.file].sort());
+    (dry.reason === undefined).should.be.true();
+    const still = await kodi.rpc('VideoLibrary.GetMovies', {
+      filter: { field: 'title', operator: 'is', value: 'Doomed A' },
+    });
+    still.movies.should.have.length(1); // a dry run removes nothing
+
+    const refused = outOf(await run('cleanmissing', { payload: 'go' }), 2);
+    refused.should.match({ status: 'refused', sent: [] });
+    refused.reason.should.match(
+      /cannot reach the anchor ".*\/movies\/\.never-there".*could empty the library/,
+    );
+    refused.anchors.map((a) => a.reachable).should.eql([true, false]);
+
+    const cleaned = outOf(await run('clean', { payload: 'go' }), 1);
+    cleaned.should.match({ status: 'cleaned', completion: 'event' });
+    cleaned.removed
+      .map((i) => i.title)
+      .sort()
+      .should.eql(['Doomed A', 'Doomed B']);
+    cleaned.sent.should.eql([
+      { method: 'VideoLibrary.Clean', params: { showdialogs: false, content: 'video' } },
+    ]);
+    const left = await kodi.rpc('VideoLibrary.GetMovies', { properties: ['title'] });
+    const titles = left.movies.map((m) => m.title);
+    titles.should.containEql('Survivor');
+    titles.should.not.containEql('Doomed A');
+  });
+
+  it('wait-scan-finished passes the message when a running scan is over; an idle Kodi passes at once', async function () {
+    const idle = await run('wait', { payload: 'x' });
+    outOf(idle, 1).should.equal('x');
+    idle.msg.waitScan.should.match({ status: 'idle', scanned: false, player: 'Test Kodi' });
+    kodi.addMovie('Waited For', 1980);
+    // The message arrives first; the scan starts while the node waits for one to begin.
+    const pending = run('waitscan', { payload: 'y' });
+    await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket');
+    await kodi.rpc('VideoLibrary.Scan', { directory: '', showdialogs: false });
+    const out = await pending;
+    outOf(out, 1).should.equal('y');
+    out.msg.waitScan.should.match({ status: 'finished', scanned: true, completion: 'event' });
+    const { movies } = await kodi.rpc('VideoLibrary.GetMovies', {
+      filter: { field: 'title', operator: 'is', value: 'Waited For' },
+    });
+    movies.should.have.length(1); // the scan was over when the message passed
+    const none = await run('waitstart', { payload: 'z' });
+    outOf(none, 1);
+    none.msg.waitScan.should.match({ status: 'idle', scanned: false });
+    none.msg.waitScan.waitedMs.should.be.aboveOrEqual(1000);
   });
 
   describe('without the WebSocket', function () {
@@ -261,5 +393,28 @@ describe('Kodi nodes against a real Kodi', function () {
       const refreshed = await run('refresh', { payload: lib(kodi, movie.folder) });
       refreshed.msg.payload.should.match({ status: 'verified', completion: 'polling' });
     });
+  });
+
+  it('9. Kodi stopped → a clear error naming the player; the next message after Kodi is back succeeds', async function () {
+    this.timeout(180000);
+    const movie = kodi.addMovie('Comeback', 1995);
+    await kodi.stopKodi();
+    try {
+      const out = await run('scan', { payload: lib(kodi, movie.folder) });
+      (out.error !== undefined).should.be.true(`expected an error, got ${JSON.stringify(out.msg.payload)}`);
+      out.error.message.should.match(
+        /^PlayerError: Kodi "Test Kodi" \(127\.0\.0\.1:\d+\): Files\.GetSources failed: connection refused .*Check that Kodi runs at that address/,
+      );
+      out.error.message.should.not.containEql(kodi.password);
+      await until(() => helper.getNode('kodi').connection.state === 'disconnected', 'the disconnected state');
+    } finally {
+      await kodi.startKodi();
+    }
+    await until(
+      () => helper.getNode('kodi').connection.state === 'connected',
+      'the connection to come back',
+      60000,
+    );
+    outOf(await run('scan', { payload: lib(kodi, movie.folder) }), 1).status.should.equal('verified');
   });
 });

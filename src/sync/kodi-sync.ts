@@ -83,6 +83,23 @@ export function inSourceForm(folder: string, source: KodiSource): string {
 }
 
 /**
+ * The target as Kodi writes it: the mapped path re-written with the prefix of the source that holds it (Kodi's
+ * path filters compare exactly, so "d:\\movies" would not find "D:\\Movies"). Unchanged outside every source.
+ */
+export async function inKodiForm(
+  conn: KodiConnection,
+  target: SyncTarget,
+): Promise<{ target: SyncTarget; source?: KodiSource; sources: KodiSource[] }> {
+  const sources = await getVideoSources(conn);
+  const source = sourceFor(sources, target.playerPath);
+  if (!source) return { target, sources };
+  const { folder, name } = splitFile(target.playerPath, target.isFile);
+  let playerPath = inSourceForm(folder, source) + name;
+  if (!target.isFile && !/[\\/]$/.test(target.playerPath)) playerPath = playerPath.replace(/[\\/]$/, '');
+  return { target: { ...target, playerPath }, source, sources };
+}
+
+/**
  * The folder to scan for a path: the item's own folder, except for TV, where Kodi adds nothing when a season
  * folder of a show it does not know yet is scanned: then the show folder.
  */
@@ -117,13 +134,14 @@ function describeSources(sources: KodiSource[]): string {
 /** Targeted scan of the folder that holds `target`, waited for and verified. */
 export async function kodiScan(
   player: KodiPlayerRef,
-  target: SyncTarget,
+  given: SyncTarget,
   options: KodiScanOptions = {},
 ): Promise<SyncResult> {
   const started = Date.now();
   const { conn } = player;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const sent: SentCall[] = [];
+  const { target, source, sources } = await inKodiForm(conn, given);
   const result = (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>): SyncResult => ({
     action: 'scan',
     player: player.name,
@@ -136,8 +154,6 @@ export async function kodiScan(
     ...fields,
   });
 
-  const sources = await getVideoSources(conn);
-  const source = sourceFor(sources, target.playerPath);
   if (!source) {
     return result({
       status: 'not-verified',
@@ -264,16 +280,17 @@ function pickItems(items: KodiItem[], target: SyncTarget): KodiItem[] {
 /** Re-reads NFO and artwork of the item at a path; an item not yet in the library is scanned instead. */
 export async function kodiRefresh(
   player: KodiPlayerRef,
-  target: SyncTarget,
+  given: SyncTarget,
   options: KodiRefreshOptions = {},
 ): Promise<SyncResult> {
   const started = Date.now();
   const { conn } = player;
+  const { target } = await inKodiForm(conn, given);
   const types = typesFor(options.type, target.isFile);
   const found = await findItemsByPath(conn, target.playerPath, { isFile: target.isFile, types });
   const chosen = pickItems(found, target);
   if (chosen.length === 0) {
-    const scanned = await kodiScan(player, target, options);
+    const scanned = await kodiScan(player, given, options);
     return { ...scanned, action: 'refresh', fallback: 'scan', tookMs: Date.now() - started };
   }
   const sent: SentCall[] = [];
@@ -357,11 +374,12 @@ export interface KodiRemoveOptions {
 /** Removes the item at a path from the library (never the files), refusing while it plays; verifies it is gone. */
 export async function kodiRemove(
   player: KodiPlayerRef,
-  target: SyncTarget,
+  given: SyncTarget,
   options: KodiRemoveOptions = {},
 ): Promise<SyncResult> {
   const started = Date.now();
   const { conn } = player;
+  const { target } = await inKodiForm(conn, given);
   const sent: SentCall[] = [];
   const types = typesFor(options.type, target.isFile);
   const base = {

@@ -99,27 +99,40 @@ class RealKodi {
     );
     this.spawn('Xvfb', [`:${this.display}`, '-screen', '0', '1280x720x24', '-nolisten', 'tcp'], {});
     await this.until(() => fs.existsSync(`/tmp/.X11-unix/X${this.display}`), 'Xvfb', 20000);
-    this.kodi = this.spawn(KODI_BIN, ['--standalone', '--windowing=x11'], {
-      HOME: this.home,
-      DISPLAY: `:${this.display}`,
-      LIBGL_ALWAYS_SOFTWARE: '1',
-    });
-    await this.until(
-      async () => {
-        try {
-          return (await this.rpc('JSONRPC.Version')).version.major >= 12;
-        } catch {
-          return false;
-        }
-      },
-      'Kodi to answer JSON-RPC',
-      90000,
-    );
+    await this.startKodi();
     const db = path.join(userdata, 'Database', 'MyVideos121.db');
     await this.until(() => fs.existsSync(db), 'the video database', 30000);
     this.setContent(db, this.movies, 'movies', 2147483647);
     this.setContent(db, this.tv, 'tvshows', 0);
     return this;
+  }
+
+  /** Starts kodi.bin (again) with the same home, ports and display; resolves when it answers. */
+  async startKodi() {
+    this.kodi = this.spawn(KODI_BIN, ['--standalone', '--windowing=x11'], {
+      HOME: this.home,
+      DISPLAY: `:${this.display}`,
+      LIBGL_ALWAYS_SOFTWARE: '1',
+    });
+    const answers = async () => {
+      try {
+        return (await this.rpc('JSONRPC.Version')).version.major >= 12;
+      } catch {
+        return false;
+      }
+    };
+    await this.until(answers, 'Kodi to answer JSON-RPC', 90000);
+  }
+
+  /** Stops kodi.bin (Xvfb stays), as when the Kodi box is switched off. */
+  async stopKodi() {
+    const kodi = this.kodi;
+    if (kodi.exitCode !== null || kodi.signalCode !== null) return;
+    const exited = new Promise((resolve) => kodi.once('exit', resolve));
+    kodi.kill('SIGTERM');
+    const timer = setTimeout(() => kodi.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** A source's content type has no JSON-RPC: write it into the database, as Kodi's "Set content" would. */
@@ -137,6 +150,9 @@ class RealKodi {
     const out = fs.openSync(logFile, 'a');
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
     fs.closeSync(out);
+    child.once('exit', (code, signal) =>
+      fs.appendFileSync(logFile, `\n[harness] exited: code ${code}, signal ${signal}\n`),
+    );
     this.children.push(child);
     return child;
   }
@@ -240,7 +256,7 @@ class RealKodi {
       await exited;
       clearTimeout(timer);
     }
-    fs.rmSync(this.root, { recursive: true, force: true });
+    if (!process.env.KEEP_KODI_FILES) fs.rmSync(this.root, { recursive: true, force: true });
   }
 
   /** Ends the processes at once (for process exit, when stop() cannot run). */

@@ -41,6 +41,8 @@ Object.assign(nodes, {
   kodiScan: require('../../nodes/kodi-scan.js'),
   kodiRefresh: require('../../nodes/kodi-refresh.js'),
   kodiRemove: require('../../nodes/kodi-remove.js'),
+  kodiClean: require('../../nodes/kodi-clean.js'),
+  waitScanFinished: require('../../nodes/wait-scan-finished.js'),
 });
 
 /**

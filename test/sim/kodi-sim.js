@@ -29,8 +29,81 @@ class KodiSim {
         };
       },
     };
+    // A small video library: sources, items, and what a scan of a folder adds (see addOnScan).
+    this.sources = [];
+    this.items = []; // {type: movie|episode|tvshow, id, title, file, showtitle?, season?, episode?}
+    this.pendingScans = []; // {directory, items}
+    this.scanning = false;
+    this.nextId = 1;
+    Object.assign(this.handlers, {
+      'Files.GetSources': () => ({
+        sources: this.sources.map((file, i) => ({ file, label: `Source ${i + 1}` })),
+      }),
+      'XBMC.GetInfoBooleans': () => ({
+        'Library.IsScanning': this.scanning,
+        'Library.IsScanningVideo': this.scanning,
+      }),
+      'VideoLibrary.Scan': (params) => {
+        this.scan(params.directory || '');
+        return 'OK';
+      },
+      'VideoLibrary.GetMovies': (params) => this.list('movie', 'movies', 'movieid', params),
+      'VideoLibrary.GetEpisodes': (params) => this.list('episode', 'episodes', 'episodeid', params),
+      'VideoLibrary.GetTVShows': (params) => this.list('tvshow', 'tvshows', 'tvshowid', params),
+      'VideoLibrary.GetMusicVideos': (params) =>
+        this.list('musicvideo', 'musicvideos', 'musicvideoid', params),
+    });
     this.httpPort = 0;
     this.wsPort = 0;
+  }
+
+  /** When `directory` (or a folder above it) is scanned, `items` join the library. */
+  addOnScan(directory, items) {
+    this.pendingScans.push({ directory, items });
+  }
+
+  scan(directory) {
+    this.scanning = true;
+    setTimeout(() => {
+      this.notify('VideoLibrary.OnScanStarted');
+      const due = this.pendingScans.filter((p) => p.directory.startsWith(directory));
+      this.pendingScans = this.pendingScans.filter((p) => !due.includes(p));
+      for (const { items } of due) {
+        for (const item of items) {
+          const added = { id: this.nextId++, ...item };
+          this.items.push(added);
+          this.notify('VideoLibrary.OnUpdate', { item: { id: added.id, type: added.type }, added: true });
+        }
+      }
+      this.scanning = false;
+      this.notify('VideoLibrary.OnScanFinished');
+    }, 5);
+  }
+
+  /** Kodi's path filters: "path" is the item's folder (with its separator), "filename" its bare name. */
+  list(type, key, idKey, params) {
+    const sepAt = (f) => Math.max(f.lastIndexOf('/'), f.lastIndexOf('\\'));
+    const folder = (item) => (item.type === 'tvshow' ? item.file : item.file.slice(0, sepAt(item.file) + 1));
+    const test = (filter, item) => {
+      if (!filter) return true;
+      if (filter.and) return filter.and.every((f) => test(f, item));
+      const value = filter.field === 'path' ? folder(item) : item.file.slice(sepAt(item.file) + 1);
+      if (filter.operator === 'is') return value === filter.value;
+      if (filter.operator === 'startswith') return value.startsWith(filter.value);
+      throw new Error(`sim: operator ${filter.operator}`);
+    };
+    const rows = this.items
+      .filter((i) => i.type === type && test(params.filter, i))
+      .map((i) => ({
+        [idKey]: i.id,
+        label: i.title,
+        title: i.title,
+        file: i.file,
+        showtitle: i.showtitle,
+        season: i.season,
+        episode: i.episode,
+      }));
+    return { [key]: rows, limits: { start: 0, end: rows.length, total: rows.length } };
   }
 
   player(id) {

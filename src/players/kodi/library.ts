@@ -196,9 +196,18 @@ export function removeCall(item: KodiItem): SentCall {
 /** Whether Kodi can reach a file or folder (for clean's dry run and anchors). */
 export async function isReachable(kodi: KodiCaller, path: string, isFolder: boolean): Promise<boolean> {
   try {
-    if (isFolder) await kodi.call('Files.GetDirectory', { directory: path, media: 'files' });
-    else await kodi.call('Files.GetFileDetails', { file: path, media: 'video', properties: ['size'] });
-    return true;
+    if (isFolder) {
+      await kodi.call('Files.GetDirectory', { directory: path, media: 'files' });
+      return true;
+    }
+    // media "files": with "video", Kodi 20 answers for a library item whose file is gone. Right after a file
+    // is deleted, Kodi may still answer once from its directory cache, with an empty label: not there.
+    const res = await kodi.call<{ filedetails?: { label?: string } }>('Files.GetFileDetails', {
+      file: path,
+      media: 'files',
+      properties: ['size'],
+    });
+    return Boolean(res.filedetails?.label);
   } catch (err) {
     if ((err as { code?: string }).code === 'rpc') return false;
     throw err;
