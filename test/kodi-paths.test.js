@@ -114,3 +114,97 @@ describe('Kodi player paths in Windows and smb:// style (simulator)', function (
     out.msg.payload.should.match({ status: 'not-in-library', playerPath: 'D:\\Movies\\Gone (1999)\\' });
   });
 });
+
+describe('kodi-scan queueing and fallbacks (simulator)', function () {
+  let sim;
+  before(function (done) {
+    helper.startServer(done);
+  });
+  after(function (done) {
+    helper.stopServer(done);
+  });
+  beforeEach(async function () {
+    sim = await new KodiSim().start();
+    sim.sources = ['/movies/'];
+  });
+  afterEach(async function () {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  const load = (scanSettings = {}) => {
+    const f = flow(sim, []);
+    Object.assign(
+      f.find((n) => n.id === 'scan'),
+      scanSettings,
+    );
+    return helper.load([nodes.kodiPlayer, nodes.pathMappings, nodes.kodiScan, nodes.kodiRemove], f, {
+      kodi: { username: sim.username, password: sim.password },
+    });
+  };
+  const methods = () => sim.requests.map((r) => r.method);
+
+  it('waits out a scan someone else started instead of stopping it', async function () {
+    sim.addOnScan('/movies/New (2024)/', [
+      { type: 'movie', title: 'New', file: '/movies/New (2024)/New.mkv' },
+    ]);
+    await load();
+    const { until } = require('./lib/wait');
+    await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket');
+    sim.startExternalScan();
+    const pending = run('scan', { payload: '/movies/New (2024)/' });
+    await until(() => methods().includes('XBMC.GetInfoBooleans'), 'the node to look at the running scan');
+    methods().should.not.containEql('VideoLibrary.Scan');
+    sim.endExternalScan();
+    const out = await pending;
+    out.msg.payload.should.match({ status: 'verified', items: [{ title: 'New' }] });
+    methods()
+      .filter((m) => m === 'VideoLibrary.Scan')
+      .should.have.length(1);
+  });
+
+  it('falls back to a full library scan when the targeted scan does not finish in time, without stopping it', async function () {
+    sim.hangNextScan('/movies/Slow (2024)/', 1500);
+    sim.addOnScan('/movies/Slow (2024)/', [
+      { type: 'movie', title: 'Slow', file: '/movies/Slow (2024)/Slow.mkv' },
+    ]);
+    await load({ timeout: 0.5, fallbackTimeout: 10 });
+    const out = await run('scan', { payload: '/movies/Slow (2024)/' });
+    out.port.should.equal(1, JSON.stringify(out.msg.payload));
+    out.msg.payload.should.match({ status: 'verified', fallback: 'full-scan', items: [{ title: 'Slow' }] });
+    out.msg.payload.sent.map((c) => c.params.directory).should.eql(['/movies/Slow (2024)/', '']);
+    // the full scan was sent only after the slow one had ended
+    const scanAt = sim.requests.findIndex(
+      (r) => r.method === 'VideoLibrary.Scan' && r.params.directory === '',
+    );
+    sim.requests
+      .slice(0, scanAt)
+      .some((r) => r.method === 'XBMC.GetInfoBooleans')
+      .should.be.true();
+  });
+
+  it('without the fallback, a scan that does not finish in time goes to output 2 as timed out', async function () {
+    sim.hangNextScan('/movies/Stuck (2024)/', 3000);
+    await load({ timeout: 0.5, fallback: false });
+    const out = await run('scan', { payload: '/movies/Stuck (2024)/' });
+    out.port.should.equal(2);
+    out.msg.payload.should.match({ status: 'timed-out', ok: false });
+    out.msg.payload.reason.should.match(/did not finish scanning "\/movies\/Stuck \(2024\)\/" within 1 s/);
+  });
+
+  it('reads the path from the property the node names (flow context here)', async function () {
+    sim.addOnScan('/movies/Ctx (2024)/', [
+      { type: 'movie', title: 'Ctx', file: '/movies/Ctx (2024)/Ctx.mkv' },
+    ]);
+    await load({ path: 'lastImport', pathType: 'flow' });
+    helper.getNode('scan').context().flow.set('lastImport', '/movies/Ctx (2024)/Ctx.mkv');
+    const out = await run('scan', { payload: 'ignored' });
+    out.msg.payload.should.match({ status: 'verified', libraryPath: '/movies/Ctx (2024)/Ctx.mkv' });
+  });
+
+  it('a bad timeout in the message is a clear error', async function () {
+    await load();
+    const out = await run('scan', { payload: '/movies/X/', timeout: 'soon' });
+    out.error.message.should.match(/kodi-scan: timeout must be a number of seconds above 0, not "soon"/);
+  });
+});

@@ -159,6 +159,7 @@ export async function kodiClean(
         timeoutMs: options.timeoutMs ?? 300000,
         startEvent: 'VideoLibrary.OnCleanStarted',
         doneEvent: 'VideoLibrary.OnCleanFinished',
+        safetyPoll: false, // Library.IsScanningVideo does not cover a clean
         signal: options.signal,
       });
       completion = end.via;

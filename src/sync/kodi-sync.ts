@@ -355,7 +355,7 @@ async function waitForRefresh(
       return n.method === 'VideoLibrary.OnUpdate' && data?.added === true && data.item?.type === type;
     });
   while (!done() && Date.now() - started < timeoutMs && !options.signal?.aborted) {
-    if (!recorder.reliable) {
+    if (!recorder.reliable()) {
       await pause(Math.min(1500, timeoutMs), undefined, options.signal);
       return 'polling';
     }

@@ -36,8 +36,8 @@ export async function kodiWaitScanFinished(
         break;
       }
       const left = options.startWaitMs - (Date.now() - started);
-      await pause(recorder.reliable ? left : Math.min(pollMs, left), recorder, options.signal);
-      if (!recorder.reliable) scanning = await isScanningVideo(conn);
+      await pause(recorder.reliable() ? left : Math.min(pollMs, left), recorder, options.signal);
+      if (!recorder.reliable()) scanning = await isScanningVideo(conn);
     }
     if (!scanning) return { status: 'idle', ok: true, scanned: false, waitedMs: Date.now() - started };
     const end = await waitForScanEnd(conn, recorder, {

@@ -35,6 +35,7 @@ class KodiSim {
     this.pendingScans = []; // {directory, items}
     this.scanning = false;
     this.nextId = 1;
+    this.timers = [];
     Object.assign(this.handlers, {
       'Files.GetSources': () => ({
         sources: this.sources.map((file, i) => ({ file, label: `Source ${i + 1}` })),
@@ -62,22 +63,47 @@ class KodiSim {
     this.pendingScans.push({ directory, items });
   }
 
+  /** The next scan of `directory` runs `ms` and adds nothing (a slow or stuck targeted scan). */
+  hangNextScan(directory, ms) {
+    this.hang = { directory, ms };
+  }
+
+  /** A scan started by someone else (another app, Kodi's own schedule) until endExternalScan(). */
+  startExternalScan() {
+    this.scanning = true;
+    this.notify('VideoLibrary.OnScanStarted');
+  }
+
+  endExternalScan() {
+    this.scanning = false;
+    this.notify('VideoLibrary.OnScanFinished');
+  }
+
   scan(directory) {
     this.scanning = true;
-    setTimeout(() => {
+    if (this.hang && this.hang.directory === directory) {
+      const { ms } = this.hang;
+      this.hang = undefined;
       this.notify('VideoLibrary.OnScanStarted');
-      const due = this.pendingScans.filter((p) => p.directory.startsWith(directory));
-      this.pendingScans = this.pendingScans.filter((p) => !due.includes(p));
-      for (const { items } of due) {
-        for (const item of items) {
-          const added = { id: this.nextId++, ...item };
-          this.items.push(added);
-          this.notify('VideoLibrary.OnUpdate', { item: { id: added.id, type: added.type }, added: true });
+      this.timers.push(setTimeout(() => this.endExternalScan(), ms));
+      return;
+    }
+    this.timers.push(
+      setTimeout(() => {
+        this.notify('VideoLibrary.OnScanStarted');
+        const due = this.pendingScans.filter((p) => p.directory.startsWith(directory));
+        this.pendingScans = this.pendingScans.filter((p) => !due.includes(p));
+        for (const { items } of due) {
+          for (const item of items) {
+            const added = { id: this.nextId++, ...item };
+            this.items.push(added);
+            this.notify('VideoLibrary.OnUpdate', { item: { id: added.id, type: added.type }, added: true });
+          }
         }
-      }
-      this.scanning = false;
-      this.notify('VideoLibrary.OnScanFinished');
-    }, 5);
+        this.scanning = false;
+        this.notify('VideoLibrary.OnScanFinished');
+      }, 5),
+    );
   }
 
   /** Kodi's path filters: "path" is the item's folder (with its separator), "filename" its bare name. */
@@ -140,6 +166,8 @@ class KodiSim {
   }
 
   async stop() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
     if (this.wss) {
       for (const ws of this.wss.clients) ws.terminate();
       await new Promise((resolve) => this.wss.close(resolve));
@@ -159,6 +187,7 @@ class KodiSim {
   }
 
   notify(method, data = null) {
+    if (!this.wss) return; // stopped
     const frame = JSON.stringify({ jsonrpc: '2.0', method, params: { sender: 'xbmc', data } });
     for (const ws of this.wss.clients) ws.send(frame);
   }

@@ -38,7 +38,7 @@ export class NotificationRecorder extends EventEmitter {
   }
 
   /** True while every notification since the start can have reached us. */
-  get reliable(): boolean {
+  reliable(): boolean {
     return this.conn.websocketUp && this.conn.socketsOpened === this.socketsAtStart;
   }
 
@@ -59,6 +59,8 @@ export interface ScanWaitOptions {
   /** In polling mode, how long "not scanning" must last, from the start, to count as done when no scan was seen. */
   settleMs?: number;
   signal?: AbortSignal;
+  /** While events flow, also ask Library.IsScanningVideo now and then, in case one was lost (default true). */
+  safetyPoll?: boolean;
 }
 
 export interface ScanWaitResult {
@@ -92,7 +94,7 @@ export async function waitForScanEnd(
     if (options.signal?.aborted || elapsed >= options.timeoutMs) {
       return { finished: false, via, sawScan, waitedMs: elapsed };
     }
-    if (!recorder.reliable) {
+    if (!recorder.reliable()) {
       via = 'polling';
       const scanning = await isScanningVideo(conn);
       if (scanning) sawScan = true;
@@ -101,7 +103,19 @@ export async function waitForScanEnd(
       }
       await pause(Math.min(pollMs, options.timeoutMs - (Date.now() - started)), recorder, options.signal);
     } else {
-      await pause(options.timeoutMs - elapsed, recorder, options.signal);
+      // Events are the signal; a slow poll is the safety net for one lost on a socket that stayed up.
+      const safetyMs = Math.max(pollMs, Math.min(5000, options.timeoutMs / 4));
+      await pause(Math.min(safetyMs, options.timeoutMs - elapsed), recorder, options.signal);
+      if (options.safetyPoll === false || recorder.has(doneEvent) || !recorder.reliable()) continue;
+      if (Date.now() - started < settleMs) continue;
+      if (!(await isScanningVideo(conn)) && !recorder.has(doneEvent)) {
+        return {
+          finished: true,
+          via: 'polling',
+          sawScan: sawScan || recorder.has(startEvent),
+          waitedMs: Date.now() - started,
+        };
+      }
     }
   }
 }
