@@ -165,6 +165,7 @@ describe('Kodi nodes against a real Kodi', function () {
     r.completion.should.equal('event');
     r.items.should.have.length(1);
     r.items[0].should.match({ type: 'movie', title: 'Night Train', file: movie.file });
+    r.added.should.eql([{ id: r.items[0].id, type: 'movie' }]); // Kodi's own OnUpdate {added} for it
     r.sent.should.eql([
       { method: 'VideoLibrary.Scan', params: { directory: movie.folder, showdialogs: false } },
     ]);

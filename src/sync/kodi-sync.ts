@@ -166,9 +166,12 @@ export async function kodiScan(
   const { folder } = splitFile(target.playerPath, target.isFile);
   const directory = await scanDirectory(conn, source, folder, options.type);
 
-  const scan = await queueFor(conn).run(() => scanAndWait(conn, directory, sent, { ...options, timeoutMs }));
-  if (scan.status) return result({ status: scan.status, ok: false, reason: scan.reason, directory });
-  const base = { directory, completion: scan.completion, fallback: scan.fallback };
+  const added: KodiEvent[] = [];
+  const scan = await queueFor(conn).run(() =>
+    scanAndWait(conn, directory, sent, added, { ...options, timeoutMs }),
+  );
+  if (scan.status) return result({ status: scan.status, ok: false, reason: scan.reason, directory, added });
+  const base = { directory, completion: scan.completion, fallback: scan.fallback, added };
   if (options.wait === false) return result({ ...base, status: 'sent', ok: true });
   if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
 
@@ -194,11 +197,28 @@ interface ScanOutcome {
   fallback?: 'full-scan';
 }
 
+/** An item a Kodi notification named. */
+interface KodiEvent {
+  id: number;
+  type: string;
+}
+
+/** The items a recorder saw Kodi add (VideoLibrary.OnUpdate with added: true). */
+function addedItems(recorder: NotificationRecorder): KodiEvent[] {
+  return recorder.seen.flatMap((n) => {
+    const data = n.data as { added?: boolean; item?: { id?: number; type?: string } } | null;
+    return n.method === 'VideoLibrary.OnUpdate' && data?.added === true && data.item?.id !== undefined
+      ? [{ id: data.item.id, type: data.item.type ?? 'unknown' }]
+      : [];
+  });
+}
+
 /** Runs inside the Kodi's queue: waits out any running scan, scans, waits for the end (and falls back). */
 async function scanAndWait(
   conn: KodiConnection,
   directory: string,
   sent: SentCall[],
+  added: KodiEvent[],
   options: KodiScanOptions & { timeoutMs: number },
 ): Promise<ScanOutcome> {
   const waitOptions = { timeoutMs: options.timeoutMs, pollMs: options.pollMs, signal: options.signal };
@@ -223,6 +243,7 @@ async function scanAndWait(
       if (options.wait === false) return { finished: true, via: 'event', sawScan: false, waitedMs: 0 };
       return await waitForScanEnd(conn, recorder, { ...waitOptions, timeoutMs });
     } finally {
+      added.push(...addedItems(recorder));
       recorder.stop();
     }
   };
