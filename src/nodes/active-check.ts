@@ -1,7 +1,10 @@
 /** Flow node `active-check`: is someone watching on this player? Output 1 idle, output 2 active. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { getJellyfinPlayback } from '../players/jellyfin/library';
 import { getKodiPlayback } from '../players/kodi/playback';
-import { decideActivity } from '../sync/activity';
+import { getPlexPlayback } from '../players/plex/library';
+import { PlaybackSession, decideActivity } from '../sync/activity';
+import type { AnyPlayerNode } from './common/config-nodes';
 import { PlayerRefs, handleInput, usePlayer } from './common/flow-node';
 import { done, waiting, working } from './common/status';
 
@@ -10,11 +13,23 @@ interface ActiveCheckDef extends NodeDef, PlayerRefs {
   ignoreAudio?: boolean;
 }
 
+/** What the player is playing now, from whichever kind of player it is. */
+function playback(player: AnyPlayerNode): Promise<PlaybackSession[]> {
+  switch (player.kind) {
+    case 'kodi':
+      return getKodiPlayback(player.connection);
+    case 'jellyfin':
+      return getJellyfinPlayback(player.client);
+    case 'plex':
+      return getPlexPlayback(player.client);
+  }
+}
+
 export = function (RED: NodeAPI): void {
   function ActiveCheck(this: Node, def: ActiveCheckDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const { player, problem } = usePlayer(RED, node, def, ['kodi']);
+    const { player, problem } = usePlayer(RED, node, def, ['kodi', 'jellyfin', 'plex']);
     const options = {
       countPaused: def.countPaused !== false,
       ignoreAudioAndPictures: def.ignoreAudio !== false,
@@ -25,7 +40,7 @@ export = function (RED: NodeAPI): void {
         if (!player) throw new Error(`active-check: ${problem ?? 'no player'}`);
         const started = Date.now();
         node.status(working('checking'));
-        const all = player.kind === 'kodi' ? await getKodiPlayback(player.connection) : [];
+        const all = await playback(player);
         const decision = decideActivity(all, options);
         msg.payload = {
           status: decision.active ? 'active' : 'idle',

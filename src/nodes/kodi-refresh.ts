@@ -2,17 +2,18 @@
 import type { NodeAPI } from 'node-red';
 import { kodiRefresh } from '../sync/kodi-sync';
 import { secondsSetting } from './common/input';
-import { KodiActionDef, itemType, registerKodiAction } from './common/kodi-action';
+import { KodiActionDef, itemType, kodiRef } from './common/kodi-action';
+import { registerPlayerAction } from './common/player-action';
 
 interface KodiRefreshDef extends KodiActionDef {
   timeout?: string | number;
 }
 
 export = function (RED: NodeAPI): void {
-  registerKodiAction<KodiRefreshDef>(RED, 'kodi-refresh', {
+  registerPlayerAction<KodiRefreshDef, 'kodi'>(RED, 'kodi-refresh', 'kodi', {
     busyText: 'refreshing',
     run: (player, target, def, msg, signal) =>
-      kodiRefresh(player, target, {
+      kodiRefresh(kodiRef(player), target, {
         timeoutMs: secondsSetting(
           (msg as { timeout?: unknown }).timeout,
           def.timeout,

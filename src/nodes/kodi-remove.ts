@@ -2,17 +2,18 @@
 import type { NodeAPI } from 'node-red';
 import { kodiRemove } from '../sync/kodi-sync';
 import { secondsSetting } from './common/input';
-import { KodiActionDef, itemType, registerKodiAction } from './common/kodi-action';
+import { KodiActionDef, itemType, kodiRef } from './common/kodi-action';
+import { registerPlayerAction } from './common/player-action';
 
 interface KodiRemoveDef extends KodiActionDef {
   timeout?: string | number;
 }
 
 export = function (RED: NodeAPI): void {
-  registerKodiAction<KodiRemoveDef>(RED, 'kodi-remove', {
+  registerPlayerAction<KodiRemoveDef, 'kodi'>(RED, 'kodi-remove', 'kodi', {
     busyText: 'removing',
     run: (player, target, def, msg, signal) =>
-      kodiRemove(player, target, {
+      kodiRemove(kodiRef(player), target, {
         timeoutMs: secondsSetting(
           (msg as { timeout?: unknown }).timeout,
           def.timeout,

@@ -2,7 +2,8 @@
 import type { NodeAPI } from 'node-red';
 import { kodiScan } from '../sync/kodi-sync';
 import { secondsSetting } from './common/input';
-import { KodiActionDef, itemType, registerKodiAction } from './common/kodi-action';
+import { KodiActionDef, itemType, kodiRef } from './common/kodi-action';
+import { registerPlayerAction } from './common/player-action';
 
 interface KodiScanDef extends KodiActionDef {
   wait?: boolean;
@@ -13,10 +14,10 @@ interface KodiScanDef extends KodiActionDef {
 }
 
 export = function (RED: NodeAPI): void {
-  registerKodiAction<KodiScanDef>(RED, 'kodi-scan', {
+  registerPlayerAction<KodiScanDef, 'kodi'>(RED, 'kodi-scan', 'kodi', {
     busyText: 'scanning',
     run: (player, target, def, msg, signal) =>
-      kodiScan(player, target, {
+      kodiScan(kodiRef(player), target, {
         wait: def.wait !== false,
         verify: def.verify !== false,
         timeoutMs: secondsSetting(

@@ -1,6 +1,10 @@
 /** Flow node `wait-scan-finished`: passes the message on when the player's library scan is over. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { kodiWaitScanFinished } from '../sync/kodi-wait';
+import { isLibraryScanRunning } from '../players/jellyfin/library';
+import { isRefreshing } from '../players/plex/library';
+import { ScanFinishedOptions, ScanFinishedResult, kodiWaitScanFinished } from '../sync/kodi-wait';
+import { waitScanFinishedByPolling } from '../sync/server-wait';
+import type { AnyPlayerNode } from './common/config-nodes';
 import { PlayerRefs, handleInput, usePlayer } from './common/flow-node';
 import { secondsSetting } from './common/input';
 import { done, failed, waiting } from './common/status';
@@ -10,13 +14,26 @@ interface WaitScanDef extends NodeDef, PlayerRefs {
   /** "pass": an idle player passes at once; "wait": wait `startWait` seconds for a scan to start. */
   idle?: 'pass' | 'wait';
   startWait?: string | number;
+  pollInterval?: string | number;
+}
+
+/** Kodi by its events (polling as fallback); Jellyfin by its RefreshLibrary task; Plex by refreshing sections. */
+function waitFor(player: AnyPlayerNode, options: ScanFinishedOptions): Promise<ScanFinishedResult> {
+  switch (player.kind) {
+    case 'kodi':
+      return kodiWaitScanFinished(player.connection, options);
+    case 'jellyfin':
+      return waitScanFinishedByPolling(() => isLibraryScanRunning(player.client), options);
+    case 'plex':
+      return waitScanFinishedByPolling(() => isRefreshing(player.client), options);
+  }
 }
 
 export = function (RED: NodeAPI): void {
   function WaitScanFinished(this: Node, def: WaitScanDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const { player, problem } = usePlayer(RED, node, def, ['kodi']);
+    const { player, problem } = usePlayer(RED, node, def, ['kodi', 'jellyfin', 'plex']);
     const aborter = new AbortController();
     node.on('close', () => {
       aborter.abort();
@@ -24,7 +41,7 @@ export = function (RED: NodeAPI): void {
     node.on(
       'input',
       handleInput(node, async (msg, send) => {
-        if (player?.kind !== 'kodi') throw new Error(`wait-scan-finished: ${problem ?? 'no player'}`);
+        if (!player) throw new Error(`wait-scan-finished: ${problem ?? 'no player'}`);
         const m = msg as { timeout?: unknown; startWait?: unknown };
         const timeoutMs = secondsSetting(m.timeout, def.timeout, 600, 'wait-scan-finished: timeout');
         const startWaitMs =
@@ -32,11 +49,14 @@ export = function (RED: NodeAPI): void {
             ? secondsSetting(m.startWait, def.startWait, 10, 'wait-scan-finished: start wait')
             : 0;
         node.status(waiting('waiting for scan'));
-        const result = await kodiWaitScanFinished(player.connection, {
-          timeoutMs,
-          startWaitMs,
-          signal: aborter.signal,
-        });
+        // Kodi is asked every 0.5 s when it must be polled; the servers every 2 s, unless the node says otherwise.
+        const pollMs = secondsSetting(
+          undefined,
+          def.pollInterval,
+          player.kind === 'kodi' ? 0.5 : 2,
+          'wait-scan-finished: poll interval',
+        );
+        const result = await waitFor(player, { timeoutMs, startWaitMs, pollMs, signal: aborter.signal });
         (msg as { waitScan?: unknown }).waitScan = {
           ...result,
           player: player.name || player.label,

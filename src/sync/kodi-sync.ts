@@ -13,14 +13,11 @@ import {
   findItemsByPath,
   findShowByFolder,
   getVideoSources,
-  isUnder,
   refreshCall,
   removeCall,
-  separatorOf,
-  splitFile,
 } from '../players/kodi/library';
 import { getKodiPlayback } from '../players/kodi/playback';
-import { parsePath } from './path-mapping';
+import { isUnder, parsePath, separatorOf, splitFile } from './path-mapping';
 import { ResultItem, SyncResult, SyncTarget } from './result';
 import { queueFor } from './serial-queue';
 

@@ -301,3 +301,30 @@ export function mapperFromSettings(settings: {
   const trailing = TRAILING_MODES.find((mode) => mode === settings.trailing) ?? 'keep';
   return new PathMapper(rules, { required: settings.required === true, trailing });
 }
+
+/** Whether `path` is `prefix` or lies under it, on whole segments, with the case rules of the prefix's style. */
+export function isUnder(path: string, prefix: string): boolean {
+  try {
+    const p = parsePath(path);
+    const q = parsePath(prefix);
+    if (p.style !== q.style || q.segments.length > p.segments.length) return false;
+    const fold = isCaseInsensitive(q);
+    const eq = (a: string, b: string): boolean => (fold ? a.toLowerCase() === b.toLowerCase() : a === b);
+    return eq(p.root, q.root) && q.segments.every((s, i) => eq(s, p.segments[i]));
+  } catch {
+    return false; // multipath:// and other special sources are not plain paths
+  }
+}
+
+/** The separator a Kodi path uses. */
+export function separatorOf(path: string): '/' | '\\' {
+  return /^[a-zA-Z]:\\|^\\\\/.test(path) || (!path.includes('/') && path.includes('\\')) ? '\\' : '/';
+}
+
+/** Splits a player path into folder (with trailing separator) and file name ('' for a folder). */
+export function splitFile(path: string, isFile: boolean): { folder: string; name: string } {
+  const sep = separatorOf(path);
+  if (!isFile) return { folder: path.endsWith(sep) ? path : path + sep, name: '' };
+  const at = path.lastIndexOf(sep);
+  return { folder: path.slice(0, at + 1), name: path.slice(at + 1) };
+}

@@ -37,8 +37,9 @@ export interface SyncResult {
   sent: SentCall[];
   /** How the end of the player's work was detected. */
   completion?: 'event' | 'polling';
-  /** Set when a fallback was used: a full library scan, or a scan instead of a refresh. */
-  fallback?: 'full-scan' | 'scan';
+  /** Set when a fallback was used: a full library scan, a scan instead of a refresh, a path update instead of
+   *  an item refresh. */
+  fallback?: 'full-scan' | 'scan' | 'path';
   tookMs: number;
   [extra: string]: unknown;
 }
@@ -91,4 +92,14 @@ export function looksLikeFile(path: string): boolean {
   if (/[\\/]$/.test(path)) return false;
   const m = /\.([a-z0-9]{1,5})$/i.exec(path);
   return m !== null && MEDIA_EXTENSIONS.has(m[1].toLowerCase());
+}
+
+/** What happened to a library path: the change items of player-sync and the arr webhooks. */
+export type ChangeAction = 'added' | 'updated' | 'removed';
+
+export const CHANGE_ACTIONS: readonly ChangeAction[] = ['added', 'updated', 'removed'];
+
+/** The result's `action` for a change. */
+export function actionName(action: ChangeAction): SyncResult['action'] {
+  return action === 'added' ? 'scan' : action === 'updated' ? 'refresh' : 'remove';
 }

@@ -109,7 +109,9 @@ class RealKodi {
 
   /** Starts kodi.bin (again) with the same home, ports and display; resolves when it answers. */
   async startKodi() {
-    this.kodi = this.spawn(KODI_BIN, ['--standalone', '--windowing=x11'], {
+    // With SIGPIPE ignored (kept across exec): Kodi 20 started bare can die of SIGPIPE when a client closes its
+    // socket while Kodi writes a notification to it, which every redeploy of a test flow does.
+    this.kodi = this.spawn('sh', ['-c', `trap '' PIPE; exec ${KODI_BIN} --standalone --windowing=x11`], {
       HOME: this.home,
       DISPLAY: `:${this.display}`,
       LIBGL_ALWAYS_SOFTWARE: '1',
@@ -146,7 +148,10 @@ class RealKodi {
   }
 
   spawn(cmd, args, env) {
-    const logFile = path.join(this.root, `${path.basename(cmd)}.log`);
+    const logFile = path.join(
+      this.root,
+      `${args.join(' ').includes('kodi') ? 'kodi' : path.basename(cmd)}.log`,
+    );
     const out = fs.openSync(logFile, 'a');
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
     fs.closeSync(out);

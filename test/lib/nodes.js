@@ -43,6 +43,8 @@ Object.assign(nodes, {
   kodiRemove: require('../../nodes/kodi-remove.js'),
   kodiClean: require('../../nodes/kodi-clean.js'),
   waitScanFinished: require('../../nodes/wait-scan-finished.js'),
+  jellyfinRefresh: require('../../nodes/jellyfin-refresh.js'),
+  plexRefresh: require('../../nodes/plex-refresh.js'),
 });
 
 /**

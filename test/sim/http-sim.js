@@ -16,6 +16,7 @@ class HttpSim {
         const url = new URL(req.url, 'http://sim');
         const entry = {
           method: req.method,
+          raw: req.url,
           path: url.pathname,
           query: Object.fromEntries(url.searchParams),
           headers: req.headers,

@@ -1,17 +1,97 @@
-// Jellyfin simulator, as ../shared/reference/protocols.md describes the server (10.8 – 12).
+// Jellyfin simulator, as ../shared/reference/protocols.md describes the server (10.8 – 12), pitfalls included:
+// /Library/Media/Updated answers 204 for any body and acts only after the library monitor delay, and only for
+// paths inside a library; /Library/Refresh cancels a running scan; legacy auth is refused unless turned on;
+// DELETE /Items/{id} would delete files (recorded so tests can prove it is never called).
 'use strict';
+const crypto = require('node:crypto');
 const { HttpSim } = require('./http-sim');
 
+const hex = () => crypto.randomBytes(16).toString('hex');
+const TYPE_FOR = { movies: 'Movie', tvshows: 'Episode', musicvideos: 'MusicVideo' };
+
 class JellyfinSim extends HttpSim {
-  constructor({ apiKey = 'jf-key-0123456789abcdef', legacyAuth = false } = {}) {
+  constructor({
+    apiKey = 'jf-key-0123456789abcdef',
+    legacyAuth = false,
+    monitorDelayMs = 200,
+    scanMs = 300,
+  } = {}) {
     super();
     this.apiKey = apiKey;
     this.legacyAuth = legacyAuth;
+    this.monitorDelayMs = monitorDelayMs;
+    this.scanMs = scanMs;
     this.serverName = 'Sim Jellyfin';
     this.version = '10.10.7';
+    this.libraries = []; // {Name, ItemId, CollectionType, Locations}
+    this.disk = new Map(); // file path -> {name}
+    this.items = []; // {Id, Name, Type, Path, ParentId, ProviderIds, DateLastRefreshed}
+    this.sessions = [];
+    this.task = { Name: 'Scan Media Library', Key: 'RefreshLibrary', Id: hex(), State: 'Idle' };
+    this.cancelledScans = 0;
+    this.timers = [];
   }
 
-  /** The token of a request, or undefined: MediaBrowser header; legacy forms only when legacy auth is on. */
+  addLibrary(name, collectionType, locations) {
+    const lib = { Name: name, ItemId: hex(), CollectionType: collectionType, Locations: locations };
+    this.libraries.push(lib);
+    return lib;
+  }
+
+  /** A file appears on the server's disk (Jellyfin learns of it only by a refresh). */
+  addFile(path, name) {
+    this.disk.set(path, { name });
+  }
+
+  removeFile(path) {
+    this.disk.delete(path);
+  }
+
+  /** A file on disk that is also in the library already. */
+  addItem(path, name) {
+    this.addFile(path, name);
+    return this.sync(path);
+  }
+
+  libraryOf(path) {
+    return this.libraries.find((l) => l.Locations.some((loc) => under(path, loc)));
+  }
+
+  /** Brings the library in line with the disk below `path`; returns the items added. */
+  sync(path) {
+    const lib = this.libraryOf(path);
+    if (!lib) return [];
+    this.items = this.items.filter(
+      (i) => !(under(i.Path, path) && i.Type !== 'Series' && !this.disk.has(i.Path)),
+    );
+    const added = [];
+    for (const [file, { name }] of this.disk) {
+      if (!under(file, path) || this.items.some((i) => i.Path === file)) continue;
+      const item = {
+        Id: hex(),
+        Name: name,
+        Type: TYPE_FOR[lib.CollectionType] || 'Video',
+        Path: file,
+        ParentId: lib.ItemId,
+        ProviderIds: {},
+        DateLastRefreshed: new Date().toISOString(),
+      };
+      this.items.push(item);
+      added.push(item);
+    }
+    return added;
+  }
+
+  later(ms, fn) {
+    this.timers.push(setTimeout(fn, ms));
+  }
+
+  async stop() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    await super.stop();
+  }
+
   token(req) {
     const auth = req.headers.authorization || '';
     const m = /^MediaBrowser\s.*Token="([^"]*)"/.exec(auth);
@@ -21,20 +101,104 @@ class JellyfinSim extends HttpSim {
   }
 
   handle(req, res) {
-    if (req.method === 'GET' && req.path === '/System/Info/Public') {
-      this.json(res, 200, { ServerName: this.serverName, Version: this.version, Id: 'sim-jellyfin-id' });
-      return;
+    const info = { ServerName: this.serverName, Version: this.version, Id: 'sim-jellyfin-id' };
+    if (req.method === 'GET' && req.path === '/System/Info/Public') return this.json(res, 200, info);
+    if (this.token(req) !== this.apiKey) return res.writeHead(401).end();
+    const route = `${req.method} ${req.path}`;
+    let m;
+    if (route === 'GET /System/Info') return this.json(res, 200, info);
+    if (route === 'GET /Library/VirtualFolders') {
+      const running = this.task.State === 'Running';
+      return this.json(
+        res,
+        200,
+        this.libraries.map((l) => ({
+          ...l,
+          RefreshStatus: running ? 'Active' : 'Idle',
+          RefreshProgress: null,
+        })),
+      );
     }
-    if (this.token(req) !== this.apiKey) {
-      res.writeHead(401).end();
-      return;
+    if (route === 'GET /Items') return this.listItems(req, res);
+    if (route === 'POST /Library/Media/Updated') {
+      // 204 whatever the body says; the work happens after the monitor delay, if at all.
+      let updates = [];
+      try {
+        updates = JSON.parse(req.body || '{}').Updates || [];
+      } catch {
+        // Jellyfin answers 204 even then
+      }
+      for (const u of updates) if (u && u.Path) this.later(this.monitorDelayMs, () => this.sync(u.Path));
+      return res.writeHead(204).end();
     }
-    if (req.method === 'GET' && req.path === '/System/Info') {
-      this.json(res, 200, { ServerName: this.serverName, Version: this.version, Id: 'sim-jellyfin-id' });
-      return;
+    if (route === 'POST /Library/Refresh') {
+      if (this.task.State === 'Running') {
+        this.cancelledScans++; // a running scan is cancelled and queued again
+        clearTimeout(this.scanTimer);
+      }
+      this.task.State = 'Running';
+      this.scanTimer = setTimeout(() => {
+        for (const lib of this.libraries) for (const loc of lib.Locations) this.sync(loc);
+        this.task.State = 'Idle';
+        this.task.LastExecutionResult = { Status: 'Completed', EndTimeUtc: new Date().toISOString() };
+      }, this.scanMs);
+      this.timers.push(this.scanTimer);
+      return res.writeHead(204).end();
     }
-    res.writeHead(404).end();
+    if ((m = /^POST \/Items\/([0-9a-f]+)\/Refresh$/.exec(route))) {
+      const item = this.items.find((i) => i.Id === m[1]);
+      if (!item) return res.writeHead(404).end();
+      this.later(this.monitorDelayMs / 4, () => {
+        item.DateLastRefreshed = new Date().toISOString();
+        const file = this.disk.get(item.Path);
+        if (file) item.Name = file.name;
+      });
+      return res.writeHead(204).end();
+    }
+    if ((m = /^DELETE \/Items\/([0-9a-f]+)$/.exec(route))) {
+      this.deletes = (this.deletes || 0) + 1; // deletes the media files on a real server
+      return res.writeHead(204).end();
+    }
+    if (route === 'GET /Sessions') return this.json(res, 200, this.sessions);
+    if (route === 'GET /ScheduledTasks') return this.json(res, 200, [this.task]);
+    return res.writeHead(404).end();
+  }
+
+  listItems(req, res) {
+    const q = req.query;
+    let items = this.items;
+    if (q.ParentId || q.parentId) {
+      const parent = q.ParentId || q.parentId;
+      items = items.filter((i) => i.ParentId === parent);
+    }
+    const types = q.IncludeItemTypes || q.includeItemTypes;
+    if (types) items = items.filter((i) => types.split(',').includes(i.Type));
+    const fields = (q.Fields || q.fields || '').split(',');
+    const start = Number(q.StartIndex || q.startIndex || 0);
+    const limit = q.Limit || q.limit ? Number(q.Limit || q.limit) : items.length;
+    this.unpagedListings = (this.unpagedListings || 0) + (q.Limit || q.limit ? 0 : 1);
+    const page = items.slice(start, start + limit).map((i) => {
+      const out = { Id: i.Id, Name: i.Name, Type: i.Type, ParentId: i.ParentId };
+      if (fields.includes('Path')) out.Path = i.Path;
+      if (fields.includes('ProviderIds')) out.ProviderIds = i.ProviderIds;
+      if (fields.includes('DateLastRefreshed')) out.DateLastRefreshed = i.DateLastRefreshed;
+      return out;
+    });
+    return this.json(res, 200, { Items: page, TotalRecordCount: items.length, StartIndex: start });
   }
 }
 
-module.exports = { JellyfinSim };
+/** Whether `path` is `folder` or below it; Windows-style paths compare without case. */
+function under(path, folder) {
+  const windows = /^[a-zA-Z]:\\|^\\\\/.test(folder);
+  const norm = (p) => {
+    const s = windows ? p.replace(/\//g, '\\').toLowerCase() : p;
+    return s.replace(/[\\/]+$/, '');
+  };
+  const p = norm(path);
+  const f = norm(folder);
+  const sep = windows ? '\\' : '/';
+  return p === f || p.startsWith(f + sep);
+}
+
+module.exports = { JellyfinSim, under };

@@ -1,13 +1,74 @@
-// Plex Media Server simulator, as ../shared/reference/protocols.md describes the server.
+// Plex Media Server simulator, as ../shared/reference/protocols.md describes the server, pitfalls included:
+// XML unless Accept: application/json; 401 for a wrong token; PUT on the section refresh URL answers 404 (PMS
+// 1.32.7+); a refresh of a path that matches nothing still answers 200; section listings are paged;
+// DELETE /library/metadata/{key} would delete files (recorded so tests can prove it is never called).
 'use strict';
 const { HttpSim } = require('./http-sim');
+const { under } = require('./jellyfin-sim');
 
 class PlexSim extends HttpSim {
-  constructor({ token = 'plex-token-abcdef123456' } = {}) {
+  constructor({ token = 'plex-token-abcdef123456', scanMs = 200 } = {}) {
     super();
     this.token = token;
+    this.scanMs = scanMs;
     this.machineIdentifier = 'sim-plex-machine';
     this.version = '1.41.3.9314';
+    this.sections = []; // {key, title, type, Location: [{id, path}], refreshing}
+    this.disk = new Map(); // file -> {title}
+    this.items = []; // {ratingKey, title, type, sectionKey, file}
+    this.sessions = [];
+    this.nextKey = 100;
+    this.timers = [];
+  }
+
+  addSection(title, type, paths) {
+    const key = String(this.sections.length + 1);
+    const section = {
+      key,
+      title,
+      type,
+      refreshing: false,
+      Location: paths.map((path, i) => ({ id: i + 1, path })),
+    };
+    this.sections.push(section);
+    return section;
+  }
+
+  addFile(file, title) {
+    this.disk.set(file, { title });
+  }
+
+  removeFile(file) {
+    this.disk.delete(file);
+  }
+
+  addItem(file, title) {
+    this.addFile(file, title);
+    const section = this.sectionOf(file);
+    this.scanSection(section, file);
+  }
+
+  sectionOf(path) {
+    return this.sections.find((s) => s.Location.some((l) => under(path, l.path)));
+  }
+
+  /** A partial scan: adds files present below `path`, drops items whose file is gone. */
+  scanSection(section, path) {
+    this.items = this.items.filter(
+      (i) => !(i.sectionKey === section.key && under(i.file, path) && !this.disk.has(i.file)),
+    );
+    for (const [file, { title }] of this.disk) {
+      if (!under(file, path) || this.sectionOf(file) !== section || this.items.some((i) => i.file === file))
+        continue;
+      const type = section.type === 'show' ? 'episode' : 'movie';
+      this.items.push({ ratingKey: String(this.nextKey++), title, type, sectionKey: section.key, file });
+    }
+  }
+
+  async stop() {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    await super.stop();
   }
 
   /** XML unless the client asks for JSON, as Plex does. */
@@ -25,23 +86,91 @@ class PlexSim extends HttpSim {
 
   handle(req, res) {
     if (req.method === 'GET' && req.path === '/identity') {
-      this.send(req, res, { size: 0, machineIdentifier: this.machineIdentifier, version: this.version });
-      return;
+      return this.send(req, res, {
+        size: 0,
+        machineIdentifier: this.machineIdentifier,
+        version: this.version,
+      });
     }
     const token = req.headers['x-plex-token'] || req.query['X-Plex-Token'];
     if (token !== this.token) {
-      res.writeHead(401, { 'Content-Type': 'text/html' }).end('<html><h1>401 Unauthorized</h1></html>');
-      return;
+      return res
+        .writeHead(401, { 'Content-Type': 'text/html' })
+        .end('<html><h1>401 Unauthorized</h1></html>');
     }
-    if (req.method === 'GET' && req.path === '/') {
-      this.send(req, res, {
+    const route = `${req.method} ${req.path}`;
+    let m;
+    if (route === 'GET /') {
+      return this.send(req, res, {
         friendlyName: 'Sim Plex',
         version: this.version,
         machineIdentifier: this.machineIdentifier,
       });
-      return;
     }
-    res.writeHead(404).end();
+    if (route === 'GET /library/sections') {
+      return this.send(req, res, {
+        size: this.sections.length,
+        Directory: this.sections.map((s) => ({ ...s })),
+      });
+    }
+    if ((m = /^(GET|POST|PUT|DELETE) \/library\/sections\/(\d+)\/refresh$/.exec(route))) {
+      const section = this.sections.find((s) => s.key === m[2]);
+      if (!section || m[1] === 'PUT') return res.writeHead(404).end(); // PUT: 404 since PMS 1.32.7
+      if (m[1] === 'DELETE') {
+        section.refreshing = false;
+        return res.writeHead(200).end();
+      }
+      const path = req.query.path;
+      section.refreshing = true;
+      this.timers.push(
+        setTimeout(() => {
+          // 200 was already sent, even for a path that matches nothing
+          if (path === undefined) for (const l of section.Location) this.scanSection(section, l.path);
+          else if (section.Location.some((l) => under(path, l.path))) this.scanSection(section, path);
+          section.refreshing = false;
+        }, this.scanMs),
+      );
+      return res.writeHead(200).end();
+    }
+    if ((m = /^GET \/library\/sections\/(\d+)\/all$/.exec(route))) {
+      const section = this.sections.find((s) => s.key === m[1]);
+      if (!section) return res.writeHead(404).end();
+      const wanted = req.query.type === '4' ? 'episode' : req.query.type === '1' ? 'movie' : undefined;
+      const all = this.items.filter((i) => i.sectionKey === section.key && (!wanted || i.type === wanted));
+      const start = Number(req.headers['x-plex-container-start'] ?? req.query['X-Plex-Container-Start'] ?? 0);
+      const sizeRaw = req.headers['x-plex-container-size'] ?? req.query['X-Plex-Container-Size'];
+      if (sizeRaw === undefined) this.unpagedListings = (this.unpagedListings || 0) + 1;
+      const size = sizeRaw === undefined ? all.length : Number(sizeRaw);
+      const page = all.slice(start, start + size).map((i) => ({
+        ratingKey: i.ratingKey,
+        key: `/library/metadata/${i.ratingKey}`,
+        type: i.type,
+        title: i.title,
+        Media: [{ id: Number(i.ratingKey), Part: [{ id: Number(i.ratingKey), file: i.file }] }],
+      }));
+      return this.send(req, res, { size: page.length, totalSize: all.length, offset: start, Metadata: page });
+    }
+    if ((m = /^PUT \/library\/metadata\/(\d+)\/refresh$/.exec(route))) {
+      const item = this.items.find((i) => i.ratingKey === m[1]);
+      if (!item) return res.writeHead(404).end();
+      const file = this.disk.get(item.file);
+      if (file) item.title = file.title;
+      return res.writeHead(200).end();
+    }
+    if ((m = /^DELETE \/library\/metadata\/(\d+)$/.exec(route))) {
+      this.deletes = (this.deletes || 0) + 1; // deletes the media files on a real server
+      return res.writeHead(200).end();
+    }
+    if (route === 'GET /status/sessions') {
+      return this.send(req, res, { size: this.sessions.length, Metadata: this.sessions });
+    }
+    if (route === 'GET /activities') {
+      const Activity = this.sections
+        .filter((s) => s.refreshing)
+        .map((s) => ({ type: 'library.update.section', Context: { librarySectionID: s.key } }));
+      return this.send(req, res, { size: Activity.length, Activity });
+    }
+    return res.writeHead(404).end();
   }
 }
 

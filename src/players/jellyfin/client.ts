@@ -2,6 +2,7 @@
 import axios, { AxiosInstance, Method } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
+import { encodeQuery } from '../query';
 
 export interface JellyfinEndpoint {
   name: string;
@@ -76,6 +77,7 @@ export class JellyfinClient {
       headers: { Accept: 'application/json' },
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
+      paramsSerializer: { serialize: encodeQuery },
       proxy: false,
     });
   }

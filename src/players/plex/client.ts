@@ -2,6 +2,7 @@
 import axios, { AxiosInstance, Method } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
+import { encodeQuery } from '../query';
 
 export interface PlexEndpoint {
   name: string;
@@ -75,6 +76,7 @@ export class PlexClient {
       },
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
+      paramsSerializer: { serialize: encodeQuery },
       proxy: false,
     });
   }

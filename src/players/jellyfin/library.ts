@@ -1,0 +1,174 @@
+/** Jellyfin's libraries, items by path, refresh calls, sessions and the library scan task. */
+import { isUnder } from '../../sync/path-mapping';
+import type { PlaybackSession } from '../../sync/activity';
+import type { JellyfinClient } from './client';
+
+export interface JellyfinLibrary {
+  Name: string;
+  ItemId: string;
+  CollectionType?: string;
+  Locations: string[];
+}
+
+export interface JellyfinItem {
+  Id: string;
+  Name: string;
+  Type: string;
+  Path?: string;
+  ProviderIds?: Record<string, string>;
+  DateLastRefreshed?: string;
+}
+
+export type UpdateType = 'Created' | 'Modified' | 'Deleted';
+
+export type RefreshMode = 'None' | 'ValidationOnly' | 'Default' | 'FullRefresh';
+
+const PAGE_SIZE = 500;
+
+export async function getLibraries(client: JellyfinClient): Promise<JellyfinLibrary[]> {
+  const libs = await client.request<JellyfinLibrary[] | undefined>('GET', '/Library/VirtualFolders');
+  return (libs ?? []).map((l) => ({ ...l, Locations: l.Locations }));
+}
+
+/** The library whose location holds `path` (the longest location wins), or undefined. */
+export function libraryFor(libs: JellyfinLibrary[], path: string): JellyfinLibrary | undefined {
+  let best: { lib: JellyfinLibrary; length: number } | undefined;
+  for (const lib of libs) {
+    for (const loc of lib.Locations) {
+      if (isUnder(path, loc) && (!best || loc.length > best.length)) best = { lib, length: loc.length };
+    }
+  }
+  return best?.lib;
+}
+
+export function describeLibraries(libs: JellyfinLibrary[]): string {
+  return libs.length ? libs.map((l) => `${l.Name}: ${l.Locations.join(', ')}`).join('; ') : 'no library';
+}
+
+/**
+ * Items at a path, found by listing the library that holds it (there is no path filter on /Items) page by page
+ * and matching the paths here.
+ */
+export async function findItemsByPath(
+  client: JellyfinClient,
+  lib: JellyfinLibrary,
+  path: string,
+  isFile: boolean,
+): Promise<JellyfinItem[]> {
+  const found: JellyfinItem[] = [];
+  const matches = (p: string | undefined): boolean =>
+    p !== undefined && (isFile ? isUnder(p, path) && isUnder(path, p) : isUnder(p, path));
+  for (let start = 0; ; start += PAGE_SIZE) {
+    const page = await client.request<{ Items?: JellyfinItem[]; TotalRecordCount?: number }>(
+      'GET',
+      '/Items',
+      {
+        params: {
+          ParentId: lib.ItemId,
+          Recursive: true,
+          Fields: 'Path,ProviderIds,DateLastRefreshed',
+          EnableImages: false,
+          EnableUserData: false,
+          StartIndex: start,
+          Limit: PAGE_SIZE,
+          userId: client.endpoint.userId,
+        },
+      },
+    );
+    const items = page.Items ?? [];
+    found.push(...items.filter((i) => matches(i.Path)));
+    if (items.length < PAGE_SIZE || start + items.length >= (page.TotalRecordCount ?? 0)) return found;
+  }
+}
+
+export async function mediaUpdated(
+  client: JellyfinClient,
+  updates: { Path: string; UpdateType: UpdateType }[],
+): Promise<void> {
+  await client.request('POST', '/Library/Media/Updated', { data: { Updates: updates } });
+}
+
+export interface ItemRefreshOptions {
+  metadataRefreshMode: RefreshMode;
+  imageRefreshMode: RefreshMode;
+  replaceAllMetadata: boolean;
+  replaceAllImages: boolean;
+}
+
+export async function refreshItem(
+  client: JellyfinClient,
+  id: string,
+  options: ItemRefreshOptions,
+): Promise<void> {
+  await client.request('POST', `/Items/${encodeURIComponent(id)}/Refresh`, { params: { ...options } });
+}
+
+/** A full library scan. It cancels a running scan and queues it again. */
+export async function refreshLibrary(client: JellyfinClient): Promise<void> {
+  await client.request('POST', '/Library/Refresh');
+}
+
+interface JellyfinSession {
+  UserName?: string;
+  DeviceName?: string;
+  Client?: string;
+  NowPlayingItem?: {
+    Id?: string;
+    Name?: string;
+    Type?: string;
+    MediaType?: string;
+    Path?: string;
+    SeriesName?: string;
+    IndexNumber?: number;
+    ParentIndexNumber?: number;
+    RunTimeTicks?: number;
+  };
+  PlayState?: { PositionTicks?: number; IsPaused?: boolean };
+}
+
+const TICKS_PER_SECOND = 10_000_000;
+
+export async function getJellyfinPlayback(client: JellyfinClient): Promise<PlaybackSession[]> {
+  const sessions = await client.request<JellyfinSession[] | undefined>('GET', '/Sessions', {
+    params: { activeWithinSeconds: 960 },
+  });
+  return (sessions ?? []).flatMap((s) => {
+    const item = s.NowPlayingItem;
+    if (!item) return [];
+    const kind = item.MediaType === 'Audio' ? 'audio' : item.MediaType === 'Photo' ? 'picture' : 'video';
+    const position = s.PlayState?.PositionTicks;
+    const duration = item.RunTimeTicks;
+    const se =
+      item.Type === 'Episode' && item.ParentIndexNumber !== undefined && item.IndexNumber !== undefined
+        ? ` S${String(item.ParentIndexNumber).padStart(2, '0')}E${String(item.IndexNumber).padStart(2, '0')}`
+        : '';
+    return [
+      {
+        kind,
+        type: (item.Type ?? 'unknown').toLowerCase(),
+        id: item.Id,
+        title: item.SeriesName ? `${item.SeriesName}${se} ${item.Name ?? ''}` : (item.Name ?? 'unknown'),
+        file: item.Path,
+        paused: s.PlayState?.IsPaused === true,
+        progress:
+          position !== undefined && duration ? Math.round((position / duration) * 1000) / 10 : undefined,
+        positionSeconds: position !== undefined ? position / TICKS_PER_SECOND : undefined,
+        durationSeconds: duration !== undefined ? duration / TICKS_PER_SECOND : undefined,
+        user: s.UserName,
+        device: s.DeviceName,
+      },
+    ];
+  });
+}
+
+export interface ScheduledTask {
+  Key?: string;
+  State?: 'Idle' | 'Cancelling' | 'Running';
+}
+
+/** Whether the library scan task ("RefreshLibrary") is running. */
+export async function isLibraryScanRunning(client: JellyfinClient): Promise<boolean> {
+  const tasks = await client.request<ScheduledTask[] | undefined>('GET', '/ScheduledTasks');
+  const scan = (tasks ?? []).find((t) => t.Key === 'RefreshLibrary');
+  return scan !== undefined && scan.State !== 'Idle';
+}

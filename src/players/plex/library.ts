@@ -1,0 +1,163 @@
+/** Plex library sections, items by file path (paged), partial scans, sessions. */
+import { isUnder } from '../../sync/path-mapping';
+import type { PlaybackSession } from '../../sync/activity';
+import { PlayerError } from '../errors';
+import type { PlexClient } from './client';
+
+export interface PlexSection {
+  key: string;
+  title: string;
+  type: string;
+  refreshing?: boolean;
+  Location?: { id?: number; path: string }[];
+}
+
+export interface PlexItem {
+  ratingKey: string;
+  title: string;
+  type: string;
+  file: string;
+}
+
+interface PlexMetadata {
+  ratingKey?: string;
+  title?: string;
+  grandparentTitle?: string;
+  parentIndex?: number;
+  index?: number;
+  type?: string;
+  duration?: number;
+  viewOffset?: number;
+  Media?: { Part?: { file?: string }[] }[];
+  Player?: { state?: string; title?: string; device?: string };
+  User?: { title?: string };
+}
+
+export const PAGE_SIZE = 200;
+
+export async function getSections(client: PlexClient): Promise<PlexSection[]> {
+  const res = await client.request<{ MediaContainer?: { Directory?: PlexSection[] } }>(
+    'GET',
+    '/library/sections',
+  );
+  return res.MediaContainer?.Directory ?? [];
+}
+
+/** The section with the longest Location path holding `path`, or undefined. */
+export function sectionFor(sections: PlexSection[], path: string): PlexSection | undefined {
+  let best: { section: PlexSection; length: number } | undefined;
+  for (const section of sections) {
+    for (const loc of section.Location ?? []) {
+      if (isUnder(path, loc.path) && (!best || loc.path.length > best.length))
+        best = { section, length: loc.path.length };
+    }
+  }
+  return best?.section;
+}
+
+export function describeSections(sections: PlexSection[]): string {
+  return sections.length
+    ? sections.map((s) => `${s.title}: ${(s.Location ?? []).map((l) => l.path).join(', ')}`).join('; ')
+    : 'no library section';
+}
+
+/**
+ * Asks for a scan of one folder. GET on current servers; POST where GET is refused. Never PUT (404 since PMS
+ * 1.32.7). Plex answers 200 even for a folder that matches nothing: the caller verifies.
+ */
+export async function requestPartialScan(
+  client: PlexClient,
+  section: PlexSection,
+  folder: string,
+): Promise<{ method: string; params: Record<string, unknown> }> {
+  const url = `/library/sections/${encodeURIComponent(section.key)}/refresh`;
+  const params = { path: folder };
+  try {
+    await client.request('GET', url, { params });
+    return { method: `GET ${url}`, params };
+  } catch (err) {
+    if (!(err instanceof PlayerError) || (err.status !== 404 && err.status !== 405)) throw err;
+    await client.request('POST', url, { params });
+    return { method: `POST ${url}`, params };
+  }
+}
+
+/** Items of a section whose file is `path` (a file) or lies under it (a folder), listed page by page. */
+export async function findItemsByPath(
+  client: PlexClient,
+  section: PlexSection,
+  path: string,
+  isFile: boolean,
+  pageSize = PAGE_SIZE,
+): Promise<PlexItem[]> {
+  const found: PlexItem[] = [];
+  const type = section.type === 'show' ? 4 : section.type === 'movie' ? 1 : undefined;
+  const matches = (file: string): boolean =>
+    isFile ? isUnder(file, path) && isUnder(path, file) : isUnder(file, path);
+  for (let start = 0; ; start += pageSize) {
+    const res = await client.request<{ MediaContainer?: { Metadata?: PlexMetadata[]; totalSize?: number } }>(
+      'GET',
+      `/library/sections/${encodeURIComponent(section.key)}/all`,
+      {
+        params: { type },
+        headers: { 'X-Plex-Container-Start': String(start), 'X-Plex-Container-Size': String(pageSize) },
+      },
+    );
+    const page = res.MediaContainer?.Metadata ?? [];
+    for (const m of page) {
+      const files = (m.Media ?? []).flatMap((media) => (media.Part ?? []).map((p) => p.file ?? ''));
+      const file = files.find((f) => f && matches(f));
+      if (file && m.ratingKey) {
+        found.push({ ratingKey: m.ratingKey, title: titleOf(m), type: m.type ?? 'unknown', file });
+      }
+    }
+    const total = res.MediaContainer?.totalSize;
+    if (page.length < pageSize || (total !== undefined && start + page.length >= total)) return found;
+  }
+}
+
+function titleOf(m: PlexMetadata): string {
+  if (m.type === 'episode' && m.grandparentTitle) {
+    const se =
+      m.parentIndex !== undefined && m.index !== undefined
+        ? ` S${String(m.parentIndex).padStart(2, '0')}E${String(m.index).padStart(2, '0')}`
+        : '';
+    return `${m.grandparentTitle}${se} ${m.title ?? ''}`;
+  }
+  return m.title ?? 'unknown';
+}
+
+export async function refreshMetadata(client: PlexClient, ratingKey: string): Promise<string> {
+  const url = `/library/metadata/${encodeURIComponent(ratingKey)}/refresh`;
+  await client.request('PUT', url);
+  return `PUT ${url}`;
+}
+
+export async function getPlexPlayback(client: PlexClient): Promise<PlaybackSession[]> {
+  const res = await client.request<{ MediaContainer?: { Metadata?: PlexMetadata[] } }>(
+    'GET',
+    '/status/sessions',
+  );
+  return (res.MediaContainer?.Metadata ?? []).map((m) => ({
+    kind: m.type === 'track' ? 'audio' : m.type === 'photo' ? 'picture' : 'video',
+    type: m.type ?? 'unknown',
+    id: m.ratingKey,
+    title: titleOf(m),
+    file: m.Media?.[0]?.Part?.[0]?.file,
+    paused: m.Player?.state === 'paused',
+    progress:
+      m.viewOffset !== undefined && m.duration
+        ? Math.round((m.viewOffset / m.duration) * 1000) / 10
+        : undefined,
+    positionSeconds: m.viewOffset !== undefined ? m.viewOffset / 1000 : undefined,
+    durationSeconds: m.duration !== undefined ? m.duration / 1000 : undefined,
+    user: m.User?.title,
+    device: m.Player?.title ?? m.Player?.device,
+  }));
+}
+
+/** Whether any section (or the one given) is refreshing. */
+export async function isRefreshing(client: PlexClient, sectionKey?: string): Promise<boolean> {
+  const sections = await getSections(client);
+  return sections.some((s) => (sectionKey === undefined || s.key === sectionKey) && s.refreshing === true);
+}

@@ -1,0 +1,150 @@
+/**
+ * Jellyfin: a targeted update of the folder of a change (or a refresh of its item), then verification that the
+ * library really holds, or no longer holds, the item. Jellyfin answers 204 to /Library/Media/Updated whatever
+ * the path, and acts only after its LibraryMonitorDelay (60 s by default): the wait allows for that.
+ */
+import type { JellyfinClient } from '../players/jellyfin/client';
+import {
+  ItemRefreshOptions,
+  JellyfinItem,
+  UpdateType,
+  describeLibraries,
+  findItemsByPath,
+  getLibraries,
+  libraryFor,
+  mediaUpdated,
+  refreshItem,
+  refreshLibrary,
+} from '../players/jellyfin/library';
+import type { SentCall } from '../players/kodi/library';
+import { splitFile } from './path-mapping';
+import { pollUntil } from './poll';
+import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName } from './result';
+import { queueFor } from './serial-queue';
+
+export type JellyfinMode = 'path' | 'item' | 'library';
+
+export interface JellyfinRefreshOptions extends Partial<ItemRefreshOptions> {
+  mode?: JellyfinMode;
+  action?: ChangeAction;
+  wait?: boolean;
+  verify?: boolean;
+  /** Allow for the server's LibraryMonitorDelay (60 s by default) plus the scan. */
+  timeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
+const UPDATE_TYPES: Record<ChangeAction, UpdateType> = {
+  added: 'Created',
+  updated: 'Modified',
+  removed: 'Deleted',
+};
+
+const toResultItems = (items: JellyfinItem[]): ResultItem[] =>
+  items.map((i) => ({ id: i.Id, type: i.Type.toLowerCase(), title: i.Name, file: i.Path }));
+
+/** The folder Jellyfin should look at, without its trailing separator (as Jellyfin writes paths). */
+function folderPath(target: SyncTarget): string {
+  const { folder } = splitFile(target.playerPath, target.isFile);
+  return folder.length > 1 ? folder.replace(/[\\/]+$/, '') : folder;
+}
+
+export async function jellyfinRefresh(
+  player: { client: JellyfinClient; name: string },
+  target: SyncTarget,
+  options: JellyfinRefreshOptions = {},
+): Promise<SyncResult> {
+  const started = Date.now();
+  const { client } = player;
+  const action = options.action ?? 'added';
+  const mode = options.mode ?? 'path';
+  const sent: SentCall[] = [];
+  const result = (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>): SyncResult => ({
+    action: actionName(action),
+    player: player.name,
+    playerType: 'jellyfin',
+    libraryPath: target.libraryPath,
+    playerPath: target.playerPath,
+    items: [],
+    sent,
+    tookMs: Date.now() - started,
+    mode,
+    ...fields,
+  });
+
+  const libs = await getLibraries(client);
+  const lib = libraryFor(libs, target.playerPath);
+  if (!lib) {
+    return result({
+      status: 'not-verified',
+      ok: false,
+      reason:
+        `"${target.playerPath}" is in no Jellyfin library (${describeLibraries(libs)}), and Jellyfin ignores ` +
+        'changes there: add the folder to a library, or fix the path mapping',
+    });
+  }
+  const find = (): Promise<JellyfinItem[]> => findItemsByPath(client, lib, target.playerPath, target.isFile);
+
+  // For an update: when each item was last refreshed before we asked (the server's clock, not ours).
+  const before = new Map<string, string | undefined>();
+  // The action, one at a time per server.
+  await queueFor(client).run(async () => {
+    const current = action === 'updated' || mode === 'item' ? await find() : [];
+    if (action === 'updated') for (const i of current) before.set(i.Id, i.DateLastRefreshed);
+    if (mode === 'library') {
+      await refreshLibrary(client);
+      sent.push({ method: 'POST /Library/Refresh', params: {} });
+      return;
+    }
+    if (mode === 'item' && action !== 'removed') {
+      const items = current;
+      const refresh: ItemRefreshOptions = {
+        metadataRefreshMode: options.metadataRefreshMode ?? 'FullRefresh',
+        imageRefreshMode: options.imageRefreshMode ?? 'FullRefresh',
+        replaceAllMetadata: options.replaceAllMetadata ?? false,
+        replaceAllImages: options.replaceAllImages ?? false,
+      };
+      for (const item of items.slice(0, 50)) {
+        await refreshItem(client, item.Id, refresh);
+        sent.push({ method: `POST /Items/${item.Id}/Refresh`, params: { ...refresh } });
+      }
+      if (items.length > 0) return;
+      // Not in the library yet: tell Jellyfin about the folder instead.
+    }
+    const updates = [{ Path: folderPath(target), UpdateType: UPDATE_TYPES[action] }];
+    await mediaUpdated(client, updates);
+    sent.push({ method: 'POST /Library/Media/Updated', params: { Updates: updates } });
+  });
+
+  const fallback: SyncResult['fallback'] =
+    mode === 'item' && !sent.some((c) => c.method.startsWith('POST /Items/')) ? 'path' : undefined;
+  if (options.wait === false) return result({ status: 'sent', ok: true, fallback });
+  // Completion and verification are one here: Jellyfin gives no event for a Media/Updated call.
+  const expectGone = action === 'removed';
+  const refreshedSince = (i: JellyfinItem): boolean =>
+    !before.has(i.Id) || i.DateLastRefreshed === undefined || i.DateLastRefreshed !== before.get(i.Id);
+  const outcome = await pollUntil(
+    find,
+    (items) =>
+      expectGone
+        ? items.length === 0
+        : items.length > 0 && (action !== 'updated' || items.every(refreshedSince)),
+    { timeoutMs: options.timeoutMs ?? 180000, pollMs: options.pollMs ?? 5000, signal: options.signal },
+  );
+  const items = toResultItems(outcome.value);
+  const base = { items, completion: 'polling' as const, fallback, waitedMs: outcome.waitedMs };
+  if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
+  if (outcome.ok) return result({ ...base, status: expectGone ? 'removed' : 'verified', ok: true });
+  const seconds = Math.round(outcome.waitedMs / 1000);
+  return result({
+    ...base,
+    status: 'not-verified',
+    ok: false,
+    reason: expectGone
+      ? `Jellyfin still lists ${items.map((i) => `"${i.title}"`).join(', ')} after ${seconds} s`
+      : `after ${seconds} s Jellyfin has no${action === 'updated' ? ' freshly refreshed' : ''} item at ` +
+        `"${target.playerPath}" in library "${lib.Name}": check that the file is there for the server and that ` +
+        "the timeout allows for the server's library monitor delay (Dashboard → Libraries)",
+  });
+}
