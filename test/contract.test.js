@@ -234,6 +234,17 @@ for (const target of servers) {
       }
     });
 
+    it('a folder inside a library that holds nothing is "not verified" after the wait, despite the OK', async function () {
+      if (!server.sim) this.skip();
+      await load(undefined, { timeout: 0.6 });
+      const r = outOf(await run('refresh', { payload: '/library/movies/Empty (2000)/' }), 2);
+      r.should.match({ status: 'not-verified', items: [] });
+      r.sent.should.have.length(1); // the server said yes to it
+      r.reason.should.match(
+        target.kind === 'jellyfin' ? /Jellyfin has no item at/ : /has no item with a file at/,
+      );
+    });
+
     it('a removed folder verifies as gone', async function () {
       if (!server.sim) this.skip();
       const file = '/media/movies/Old Film (1990)/Old Film (1990).mkv';
@@ -420,6 +431,11 @@ for (const target of servers) {
           headers: { 'X-Plex-Token': server.secret },
         });
         (await res.text()).should.startWith('<?xml');
+        const put = await fetch(`${server.url}/library/sections/1/refresh?path=%2Fmedia`, {
+          method: 'PUT',
+          headers: { 'X-Plex-Token': server.secret },
+        });
+        put.status.should.equal(404); // as PMS 1.32.7 and later answer the old PUT refresh
       });
     }
   });
