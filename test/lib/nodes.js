@@ -45,6 +45,7 @@ Object.assign(nodes, {
   waitScanFinished: require('../../nodes/wait-scan-finished.js'),
   jellyfinRefresh: require('../../nodes/jellyfin-refresh.js'),
   plexRefresh: require('../../nodes/plex-refresh.js'),
+  arrEvent: require('../../nodes/arr-event.js'),
 });
 
 /**

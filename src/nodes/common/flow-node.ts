@@ -70,7 +70,7 @@ export function errorStatus(err: unknown): string {
   return 'error';
 }
 
-export type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
+export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;
 export type Done = (err?: Error) => void;
 
 /**
@@ -79,17 +79,19 @@ export type Done = (err?: Error) => void;
  */
 export function handleInput(
   node: Node,
-  handler: (msg: NodeMessageInFlow, send: Send) => Promise<void>,
+  handler: (msg: NodeMessageInFlow, send: Send) => Promise<void> | void,
 ): (msg: NodeMessageInFlow, send: Send, done: Done) => void {
   return (msg, send, done) => {
-    handler(msg, send).then(
-      () => {
-        done();
-      },
-      (err: unknown) => {
-        node.status(failed(errorStatus(err)));
-        done(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    Promise.resolve()
+      .then(() => handler(msg, send))
+      .then(
+        () => {
+          done();
+        },
+        (err: unknown) => {
+          node.status(failed(errorStatus(err)));
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
   };
 }
