@@ -65,6 +65,7 @@ describe('examples', function () {
           for (const key of refs) {
             if (n[key]) ids.has(n[key]).should.be.true(`${n.id}.${key} → ${n[key]}`);
           }
+          for (const p of n.players || []) ids.has(p.id).should.be.true(`${n.id}.players → ${p.id}`);
         }
       });
     });

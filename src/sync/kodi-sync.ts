@@ -469,3 +469,43 @@ async function playingAmong(
   );
   return hit?.title;
 }
+
+/**
+ * Many new folders under one parent: one scan of the parent (cheaper for Kodi past a handful of folders), then
+ * each folder verified on its own. One result per child, in order.
+ */
+export async function kodiScanUnder(
+  player: KodiPlayerRef,
+  parent: SyncTarget,
+  children: SyncTarget[],
+  options: KodiScanOptions = {},
+): Promise<SyncResult[]> {
+  const started = Date.now();
+  const scan = await kodiScan(player, parent, { ...options, verify: false });
+  return Promise.all(
+    children.map(async (child): Promise<SyncResult> => {
+      const base = {
+        ...scan,
+        libraryPath: child.libraryPath,
+        playerPath: child.playerPath,
+        scannedParent: parent.playerPath,
+      };
+      if (!scan.ok) return { ...base, tookMs: Date.now() - started };
+      const { target } = await inKodiForm(player.conn, child);
+      const items = await findItemsByPath(player.conn, target.playerPath, {
+        isFile: target.isFile,
+        types: typesFor(options.type, target.isFile),
+      });
+      return items.length > 0
+        ? { ...base, status: 'verified', ok: true, items: toResultItems(items), tookMs: Date.now() - started }
+        : {
+            ...base,
+            status: 'not-verified',
+            ok: false,
+            reason: `Kodi scanned "${parent.playerPath}" but its library has nothing at "${target.playerPath}"`,
+            items: [],
+            tookMs: Date.now() - started,
+          };
+    }),
+  );
+}

@@ -46,6 +46,7 @@ Object.assign(nodes, {
   jellyfinRefresh: require('../../nodes/jellyfin-refresh.js'),
   plexRefresh: require('../../nodes/plex-refresh.js'),
   arrEvent: require('../../nodes/arr-event.js'),
+  playerSync: require('../../nodes/player-sync.js'),
 });
 
 /**

@@ -1,0 +1,205 @@
+/** Flow node `player-sync`: every change to every configured player, batched, deferred, retried, journaled. */
+import path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ChangeItem, plainItem } from '../sync/arr-event';
+import { EngineTarget, ItemOutcome, SyncEngine, WhilePlaying } from '../sync/engine';
+import { Journal } from '../sync/journal';
+import { groupTarget, jellyfinTarget, kodiTarget, plexTarget } from '../sync/targets';
+import type { AnyPlayerNode } from './common/config-nodes';
+import { secondsSetting } from './common/input';
+import { done, failed, waiting, working } from './common/status';
+
+interface PlayerEntry {
+  /** A kodi-player, jellyfin-server or plex-server config node. */
+  id: string;
+  /** Kodi players with the same group name share one library database. */
+  group?: string;
+}
+
+interface PlayerSyncDef extends NodeDef {
+  players?: PlayerEntry[];
+  parallel?: boolean;
+  continueOnError?: boolean;
+  whilePlaying?: WhilePlaying;
+  batchWindow?: string | number;
+  timeout?: string | number;
+  deferPoll?: string | number;
+  retryMin?: string | number;
+  journal?: boolean;
+  pollInterval?: string | number;
+}
+
+/** The change items of a message: items from arr-event, one item, or a bare library path. */
+function itemsOf(payload: unknown): ChangeItem[] {
+  if (typeof payload === 'string') return [plainItem({ path: payload }, 'msg.payload')];
+  if (Array.isArray(payload)) return payload.map((p, i) => plainItem(p, `msg.payload[${i}]`));
+  return [plainItem(payload, 'msg.payload')];
+}
+
+/** arr-event's "ignored" and "test" results pass straight through, so that the webhook gets its answer. */
+function isPassThrough(payload: unknown): boolean {
+  const result = (payload as { result?: unknown } | null)?.result;
+  return result === 'ignored' || result === 'test';
+}
+
+export = function (RED: NodeAPI): void {
+  function PlayerSync(this: Node, def: PlayerSyncDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const problems: string[] = [];
+    const users: { player: AnyPlayerNode; user: { id: string; status: () => void } }[] = [];
+    const members: { entry: PlayerEntry; player: AnyPlayerNode }[] = [];
+    for (const entry of def.players ?? []) {
+      const player = RED.nodes.getNode(entry.id) as AnyPlayerNode | null;
+      if (!player || !['kodi', 'jellyfin', 'plex'].includes(player.kind)) {
+        problems.push(`player ${entry.id} is not a kodi-player, jellyfin-server or plex-server config node`);
+        continue;
+      }
+      // Registering opens the player's connection (for Kodi: the WebSocket whose Player.OnStop ends a deferral);
+      // this node's own status shows progress, not the connection.
+      const user = { id: `${node.id}:${entry.id}`, status: () => undefined };
+      player.register(user);
+      users.push({ player, user });
+      members.push({ entry, player });
+    }
+    if (members.length === 0)
+      problems.push('no player is configured: add Kodi, Jellyfin or Plex players to the node');
+
+    const settings = {
+      timeoutMs: secondsSetting(undefined, def.timeout, 120, 'player-sync: timeout'),
+      pollMs: def.pollInterval
+        ? secondsSetting(undefined, def.pollInterval, 5, 'player-sync: poll interval')
+        : undefined,
+    };
+    const single = (key: string, player: AnyPlayerNode): EngineTarget => {
+      const base = { name: player.name || player.label, label: player.label, mapper: () => player.mapper() };
+      switch (player.kind) {
+        case 'kodi':
+          return kodiTarget(key, { ...base, conn: player.connection }, settings);
+        case 'jellyfin':
+          return jellyfinTarget(key, { ...base, client: player.client }, settings);
+        case 'plex':
+          return plexTarget(key, { ...base, client: player.client }, settings);
+      }
+    };
+    const targets: EngineTarget[] = [];
+    const groups = new Map<string, AnyPlayerNode[]>();
+    for (const { entry, player } of members) {
+      const group = entry.group?.trim();
+      if (group && player.kind === 'kodi') groups.set(group, [...(groups.get(group) ?? []), player]);
+      else targets.push(single(player.id, player));
+    }
+    for (const [name, players] of groups) {
+      targets.push(
+        groupTarget(
+          `group:${name}`,
+          name,
+          players.map((p) => single(p.id, p)),
+        ),
+      );
+    }
+
+    const userDir = (RED.settings as { userDir?: string }).userDir;
+    const journal = new Journal(
+      def.journal !== false && userDir ? path.join(userDir, 'player-sync', `${node.id}.json`) : undefined,
+    );
+    const engine = new SyncEngine(
+      targets,
+      {
+        batchWindowMs: secondsSetting(undefined, def.batchWindow, 2, 'player-sync: batching window'),
+        whilePlaying: def.whilePlaying ?? 'defer',
+        parallel: def.parallel !== false,
+        continueOnError: def.continueOnError !== false,
+        deferPollMs: secondsSetting(undefined, def.deferPoll, 30, 'player-sync: deferral check interval'),
+        retryMinMs: secondsSetting(undefined, def.retryMin, 1, 'player-sync: first retry'),
+      },
+      journal,
+    );
+
+    // Messages waiting for their items: the output for each item is a copy of its message; only the last one
+    // keeps msg.res, so an http response node answers once, when the whole webhook is synced.
+    const waitingFor = new Map<string, { msg: NodeMessageInFlow; left: Set<string>; done: () => void }>();
+    engine.on('item-done', (outcome: ItemOutcome) => {
+      const { entry } = outcome;
+      const owner = [...waitingFor.values()].find((w) => w.left.has(entry.id));
+      const base: NodeMessage = owner ? RED.util.cloneMessage(owner.msg) : { payload: undefined };
+      owner?.left.delete(entry.id);
+      const last = owner !== undefined && owner.left.size === 0;
+      if (owner && !last) {
+        delete (base as { res?: unknown }).res;
+        delete (base as { req?: unknown }).req;
+      }
+      base.payload = {
+        item: entry.item,
+        ok: outcome.ok,
+        results: Object.values(outcome.results),
+        tookMs: Date.now() - entry.at,
+        restored: owner === undefined,
+      };
+      node.send(outcome.ok ? [base, null] : [null, base]);
+      if (owner && last) {
+        waitingFor.delete(owner.msg._msgid);
+        owner.done();
+      }
+    });
+    engine.on('progress', ({ done: finished, total, deferred, retrying }) => {
+      if (deferred.length > 0) node.status(waiting(`${finished}/${total} deferred: playing`));
+      else if (retrying.length > 0) node.status(failed(`${finished}/${total} retrying`));
+      else if (finished < total) node.status(working(`${finished}/${total}`));
+      else if (total > 0) node.status(done(`${total}/${total}`));
+    });
+    if (problems.length > 0) {
+      node.status(failed('check players'));
+      node.error(`player-sync: ${problems.join('; ')}`);
+    }
+    try {
+      const restored = engine.restore();
+      if (restored.length > 0) node.log(`resuming ${restored.length} change(s) from the journal`);
+    } catch (err) {
+      node.error(`player-sync: cannot read its journal ${journal.file ?? ''}: ${(err as Error).message}`);
+    }
+
+    node.on('input', (msg, send, doneFn) => {
+      try {
+        if (isPassThrough(msg.payload)) {
+          send([msg, null]);
+          doneFn();
+          return;
+        }
+        if (problems.length > 0) throw new Error(`player-sync: ${problems.join('; ')}`);
+        const items = itemsOf(msg.payload);
+        const priority = (msg as { priority?: unknown }).priority === 'high' ? 'high' : 'normal';
+        // Journaled before anything else happens: from here on the change survives a restart.
+        const ids = engine.accept(items, priority);
+        // done() comes when the last of its items is through (see item-done).
+        waitingFor.set(msg._msgid, {
+          msg,
+          left: new Set(ids),
+          done: () => {
+            doneFn();
+          },
+        });
+      } catch (err) {
+        node.status(
+          failed(err instanceof Error && /journal|EACCES|ENOSPC/.test(err.message) ? 'journal' : 'bad input'),
+        );
+        doneFn(
+          err instanceof Error
+            ? new Error(err.message.startsWith('player-sync') ? err.message : `player-sync: ${err.message}`, {
+                cause: err,
+              })
+            : new Error(String(err)),
+        );
+      }
+    });
+
+    node.on('close', (_removed: boolean, closeDone: () => void) => {
+      engine.close();
+      for (const { player, user } of users) player.deregister(user);
+      waitingFor.clear();
+      closeDone();
+    });
+  }
+
+  RED.nodes.registerType('player-sync', PlayerSync);
+};

@@ -1,0 +1,375 @@
+/**
+ * The sync engine behind player-sync: change items in, one targeted update per change and player out.
+ * Per player: a batching window that merges changes to the same folder, then one piece of work at a time in
+ * arrival order (high priority first), deferred while someone watches, retried with capped exponential backoff
+ * while the player is unreachable, and journaled so that a restart resumes where it stopped.
+ */
+import { EventEmitter } from 'node:events';
+import { PlayerError } from '../players/errors';
+import type { PlaybackSession } from './activity';
+import type { ChangeItem } from './arr-event';
+import { Journal, JournalEntry } from './journal';
+import { folderOf } from './path-mapping';
+import { sleep } from './poll';
+import type { ChangeAction, SyncResult } from './result';
+import { SerialQueue } from './serial-queue';
+
+/** One player (or one group of Kodi players sharing a library) as the engine sees it. */
+export interface EngineTarget {
+  key: string;
+  name: string;
+  apply(item: ChangeItem, signal: AbortSignal): Promise<SyncResult>;
+  /** Many new folders under one parent in one go, where that is cheaper for this player (Kodi). */
+  applyUnderParent?(parent: string, items: ChangeItem[], signal: AbortSignal): Promise<SyncResult[]>;
+  /** Who is watching now (the sessions that count). */
+  playing(): Promise<PlaybackSession[]>;
+  /** Calls back when playback stops, where the player can say so; returns the unsubscribe. */
+  onPlaybackStop?(callback: () => void): () => void;
+}
+
+export type WhilePlaying = 'defer' | 'skip' | 'ignore';
+
+export interface EngineOptions {
+  batchWindowMs: number;
+  whilePlaying: WhilePlaying;
+  /** Players in parallel (true) or one after another (false). */
+  parallel: boolean;
+  continueOnError: boolean;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** How often a deferred player is asked again when it cannot tell us playback stopped. */
+  deferPollMs?: number;
+  /** From how many new folders under one parent one scan of the parent is used (where the player offers it). */
+  parentThreshold?: number;
+}
+
+/** What player-sync reports for one change item. */
+export interface ItemOutcome {
+  entry: JournalEntry;
+  ok: boolean;
+  results: Record<string, TargetResult>;
+}
+
+export type TargetResult =
+  | SyncResult
+  | {
+      status: 'failed' | 'skipped' | 'cancelled';
+      ok: boolean;
+      reason: string;
+      player: string;
+      tookMs?: number;
+    };
+
+interface Work {
+  key: string;
+  item: ChangeItem;
+  ids: string[];
+  priority: 'high' | 'normal';
+}
+
+/** Two changes to one folder within the window become one. */
+export function mergeActions(first: ChangeAction, then: ChangeAction): ChangeAction {
+  if (then === 'removed') return 'removed';
+  if (first === 'removed') return 'updated'; // deleted, then there again: an upgrade or a re-import
+  if (first === 'added') return 'added';
+  return then;
+}
+
+const workKey = (item: ChangeItem): string =>
+  item.action === 'removed' && item.file ? item.file : item.path;
+
+class TargetRunner {
+  private staged = new Map<string, Work>();
+  private ready: Work[] = [];
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  deferred = false;
+  retrying = false;
+
+  constructor(
+    private readonly engine: SyncEngine,
+    readonly target: EngineTarget,
+  ) {}
+
+  get pending(): number {
+    return this.staged.size + this.ready.length + (this.running ? 1 : 0);
+  }
+
+  add(id: string, item: ChangeItem, priority: 'high' | 'normal'): void {
+    const key = workKey(item);
+    const staged = this.staged.get(key);
+    if (staged) {
+      staged.item = { ...staged.item, ...item, action: mergeActions(staged.item.action, item.action) };
+      staged.ids.push(id);
+      if (priority === 'high') staged.priority = 'high';
+    } else {
+      this.staged.set(key, { key, item, ids: [id], priority });
+    }
+    if (priority === 'high') {
+      this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.flush();
+    }, this.engine.options.batchWindowMs);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private flush(): void {
+    this.clear();
+    const works = [...this.staged.values()];
+    this.staged.clear();
+    const high = works.filter((w) => w.priority === 'high');
+    this.ready = [
+      ...high,
+      ...this.ready.filter((w) => w.priority === 'high'),
+      ...this.ready.filter((w) => w.priority !== 'high'),
+      ...works.filter((w) => w.priority !== 'high'),
+    ];
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.ready.length > 0 && !this.engine.closed()) {
+        const batch = this.nextBatch();
+        await this.process(batch);
+      }
+    } finally {
+      this.running = false;
+      this.engine.progress();
+    }
+  }
+
+  /** The next work, or several new folders under one parent when the player scans a parent more cheaply. */
+  private nextBatch(): Work[] {
+    const first = this.ready.shift() as Work;
+    const threshold = this.engine.options.parentThreshold ?? 8;
+    if (!this.target.applyUnderParent || first.item.action !== 'added' || first.priority === 'high')
+      return [first];
+    const parent = parentOf(first.item.path);
+    const siblings = this.ready.filter(
+      (w) => w.item.action === 'added' && w.priority !== 'high' && parentOf(w.item.path) === parent,
+    );
+    if (siblings.length + 1 < threshold) return [first];
+    this.ready = this.ready.filter((w) => !siblings.includes(w));
+    return [first, ...siblings];
+  }
+
+  private async process(batch: Work[]): Promise<void> {
+    const { options } = this.engine;
+    const live = batch.filter((w) => !w.ids.every((id) => this.engine.isCancelled(id)));
+    for (const w of batch.filter((x) => !live.includes(x))) {
+      this.engine.finish(this.target, w, {
+        status: 'cancelled',
+        ok: false,
+        reason: 'another player failed',
+        player: this.target.name,
+      });
+    }
+    if (live.length === 0) return;
+    let attempt = 0;
+    while (!this.engine.closed()) {
+      try {
+        if (options.whilePlaying !== 'ignore') {
+          const sessions = await this.target.playing();
+          if (sessions.length > 0) {
+            const what = sessions.map((s) => s.title).join(', ');
+            if (options.whilePlaying === 'skip') {
+              for (const w of live) {
+                this.engine.finish(this.target, w, {
+                  status: 'skipped',
+                  ok: true,
+                  reason: `playing: ${what}`,
+                  player: this.target.name,
+                });
+              }
+              return;
+            }
+            this.deferred = true;
+            this.engine.progress();
+            await this.waitForPlaybackStop();
+            continue;
+          }
+        }
+        this.deferred = false;
+        this.retrying = false;
+        const results = await this.engine.exclusive(() =>
+          live.length > 1 && this.target.applyUnderParent
+            ? this.target.applyUnderParent(
+                parentOf(live[0].item.path),
+                live.map((w) => w.item),
+                this.engine.signal,
+              )
+            : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal))),
+        );
+        live.forEach((w, i) => {
+          this.engine.finish(this.target, w, results[i]);
+        });
+        return;
+      } catch (err) {
+        if (this.engine.closed()) return;
+        // Only a player that cannot be reached (or answers too late) is worth asking again.
+        const retryable = err instanceof PlayerError && err.retryable;
+        if (!retryable) {
+          const reason = err instanceof Error ? err.message : String(err);
+          for (const w of live)
+            this.engine.finish(this.target, w, {
+              status: 'failed',
+              ok: false,
+              reason,
+              player: this.target.name,
+            });
+          return;
+        }
+        this.retrying = true;
+        this.deferred = false;
+        this.engine.progress();
+        const delay = Math.min(
+          options.retryMaxMs ?? 300000,
+          (options.retryMinMs ?? 1000) * 2 ** Math.min(attempt++, 20),
+        );
+        await sleep(delay, this.engine.signal);
+      }
+    }
+  }
+
+  private waitForPlaybackStop(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        unsubscribe?.();
+        this.engine.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.engine.options.deferPollMs ?? 30000);
+      const unsubscribe = this.target.onPlaybackStop?.(done);
+      this.engine.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+function parentOf(folder: string): string {
+  try {
+    return folderOf(folder.replace(/[\\/]+$/, ''));
+  } catch {
+    return folder;
+  }
+}
+
+interface EngineEvents {
+  'item-done': [ItemOutcome];
+  progress: [{ done: number; total: number; deferred: string[]; retrying: string[] }];
+}
+
+export class SyncEngine extends EventEmitter<EngineEvents> {
+  private closedFlag = false;
+  private readonly runners: TargetRunner[];
+  private readonly aborter = new AbortController();
+  private readonly serial = new SerialQueue();
+  private readonly cancelled = new Set<string>();
+  private counter = 0;
+  private accepted = 0;
+  private completed = 0;
+
+  constructor(
+    targets: EngineTarget[],
+    readonly options: EngineOptions,
+    readonly journal: Journal,
+  ) {
+    super();
+    this.runners = targets.map((t) => new TargetRunner(this, t));
+  }
+
+  get signal(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /** Picks up what an earlier run left in the journal; returns those entries. */
+  restore(): JournalEntry[] {
+    const entries = this.journal.load();
+    for (const entry of entries) {
+      this.accepted++;
+      for (const runner of this.runners) {
+        if (entry.targets[runner.target.key] === 'pending') runner.add(entry.id, entry.item, entry.priority);
+      }
+    }
+    this.progress();
+    return entries;
+  }
+
+  /** Journals the items (so they survive a restart), then queues them for every player; returns their ids. */
+  accept(items: ChangeItem[], priority: 'high' | 'normal'): string[] {
+    const ids = items.map((item) => {
+      const id = `${Date.now().toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+      this.journal.put({
+        id,
+        item,
+        priority,
+        at: Date.now(),
+        targets: Object.fromEntries(this.runners.map((r) => [r.target.key, 'pending' as const])),
+        results: {},
+      });
+      return { id, item };
+    });
+    this.accepted += ids.length;
+    for (const { id, item } of ids) for (const runner of this.runners) runner.add(id, item, priority);
+    this.progress();
+    return ids.map((x) => x.id);
+  }
+
+  isCancelled(id: string): boolean {
+    return this.cancelled.has(id);
+  }
+
+  /** Runs player work one at a time across players when they are to be done one after another. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.options.parallel ? work() : this.serial.run(work);
+  }
+
+  finish(target: EngineTarget, work: Work, result: TargetResult): void {
+    for (const id of work.ids) {
+      if (!result.ok && !this.options.continueOnError) this.cancelled.add(id);
+      const entry = this.journal.complete(id, target.key, result);
+      if (!entry || Object.values(entry.targets).some((s) => s === 'pending')) continue;
+      this.completed++;
+      this.cancelled.delete(id);
+      const results = entry.results as Record<string, TargetResult>;
+      this.emit('item-done', { entry, ok: Object.values(results).every((r) => r.ok), results });
+    }
+    this.progress();
+  }
+
+  progress(): void {
+    const busy = this.runners.some((r) => r.pending > 0);
+    if (!busy) {
+      // A new round of work counts from zero.
+      this.accepted -= this.completed;
+      this.completed = 0;
+    }
+    this.emit('progress', {
+      done: this.completed,
+      total: this.accepted,
+      deferred: this.runners.filter((r) => r.deferred).map((r) => r.target.name),
+      retrying: this.runners.filter((r) => r.retrying).map((r) => r.target.name),
+    });
+  }
+
+  /** Closed: no new work starts; a method, so that a loop re-reads it after every await. */
+  closed(): boolean {
+    return this.closedFlag;
+  }
+
+  close(): void {
+    this.closedFlag = true;
+    this.aborter.abort();
+    for (const runner of this.runners) runner.clear();
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,164 @@
+/** The players of player-sync: Kodi, Jellyfin, Plex and groups of Kodi players sharing one library database. */
+import type { KodiConnection } from '../players/kodi/connection';
+import type { JellyfinClient } from '../players/jellyfin/client';
+import { getJellyfinPlayback } from '../players/jellyfin/library';
+import { getKodiPlayback } from '../players/kodi/playback';
+import type { PlexClient } from '../players/plex/client';
+import { getPlexPlayback } from '../players/plex/library';
+import { PlaybackSession, decideActivity } from './activity';
+import type { ChangeItem } from './arr-event';
+import type { EngineTarget } from './engine';
+import { jellyfinRefresh } from './jellyfin-sync';
+import { kodiRefresh, kodiRemove, kodiScan, kodiScanUnder } from './kodi-sync';
+import type { PathMapper } from './path-mapping';
+import { plexRefresh } from './plex-sync';
+import { SyncResult, SyncTarget, looksLikeFile } from './result';
+
+const WATCHING = { countPaused: true, ignoreAudioAndPictures: true };
+
+const counted = async (sessions: Promise<PlaybackSession[]>): Promise<PlaybackSession[]> =>
+  decideActivity(await sessions, WATCHING).sessions;
+
+/** Where a change acts on this player: the file for a removal that names one, otherwise the folder. */
+export function targetFor(mapper: PathMapper, item: ChangeItem, label: string): SyncTarget {
+  const libraryPath = item.action === 'removed' && item.file ? item.file : item.path;
+  try {
+    return { libraryPath, playerPath: mapper.toPlayer(libraryPath).path, isFile: looksLikeFile(libraryPath) };
+  } catch (err) {
+    throw new Error(`${label}: cannot map "${libraryPath}": ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface TargetSettings {
+  timeoutMs?: number;
+  /** How often Jellyfin and Plex are asked while waiting (their own defaults otherwise). */
+  pollMs?: number;
+}
+
+export function kodiTarget(
+  key: string,
+  player: { conn: KodiConnection; name: string; label: string; mapper: () => PathMapper },
+  settings: TargetSettings = {},
+): EngineTarget {
+  const ref = { conn: player.conn, name: player.name };
+  return {
+    key,
+    name: player.name,
+    apply(item, signal): Promise<SyncResult> {
+      const target = targetFor(player.mapper(), item, player.label);
+      const options = { type: item.type, timeoutMs: settings.timeoutMs, signal };
+      if (item.action === 'added') return kodiScan(ref, target, options);
+      if (item.action === 'updated') return kodiRefresh(ref, target, options);
+      return kodiRemove(ref, target, options);
+    },
+    applyUnderParent(parent, items, signal) {
+      const mapper = player.mapper();
+      return kodiScanUnder(
+        ref,
+        targetFor(mapper, { path: parent, action: 'added', ids: {} }, player.label),
+        items.map((item) => targetFor(mapper, item, player.label)),
+        { timeoutMs: settings.timeoutMs, signal },
+      );
+    },
+    playing: () => counted(getKodiPlayback(player.conn)),
+    onPlaybackStop: (callback) =>
+      player.conn.onNotification((n) => {
+        if (n.method === 'Player.OnStop') callback();
+      }),
+  };
+}
+
+export function jellyfinTarget(
+  key: string,
+  player: { client: JellyfinClient; name: string; label: string; mapper: () => PathMapper },
+  settings: TargetSettings = {},
+): EngineTarget {
+  return {
+    key,
+    name: player.name,
+    apply: (item, signal) =>
+      jellyfinRefresh(
+        { client: player.client, name: player.name },
+        targetFor(player.mapper(), item, player.label),
+        {
+          action: item.action,
+          timeoutMs: settings.timeoutMs,
+          pollMs: settings.pollMs,
+          signal,
+        },
+      ),
+    playing: () => counted(getJellyfinPlayback(player.client)),
+  };
+}
+
+export function plexTarget(
+  key: string,
+  player: { client: PlexClient; name: string; label: string; mapper: () => PathMapper },
+  settings: TargetSettings = {},
+): EngineTarget {
+  return {
+    key,
+    name: player.name,
+    apply: (item, signal) =>
+      plexRefresh(
+        { client: player.client, name: player.name },
+        targetFor(player.mapper(), item, player.label),
+        {
+          action: item.action,
+          timeoutMs: settings.timeoutMs,
+          pollMs: settings.pollMs,
+          signal,
+        },
+      ),
+    playing: () => counted(getPlexPlayback(player.client)),
+  };
+}
+
+/**
+ * Kodi players that share one library database: a change is applied once, through the first member that answers
+ * and is idle; when that fails, the next member takes over.
+ */
+export function groupTarget(key: string, name: string, members: EngineTarget[]): EngineTarget {
+  /** The members that answer, with what they play; throws the last error when none answers. */
+  const survey = async (): Promise<{ member: EngineTarget; sessions: PlaybackSession[] }[]> => {
+    let lastError: unknown;
+    const answers: { member: EngineTarget; sessions: PlaybackSession[] }[] = [];
+    for (const member of members) {
+      try {
+        answers.push({ member, sessions: await member.playing() });
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (answers.length === 0) throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    return answers;
+  };
+  return {
+    key,
+    name,
+    async playing() {
+      const answers = await survey();
+      return answers.some((a) => a.sessions.length === 0) ? [] : answers.flatMap((a) => a.sessions);
+    },
+    async apply(item, signal) {
+      let lastError: unknown;
+      for (const { member, sessions } of await survey()) {
+        if (sessions.length > 0 && members.length > 1) continue;
+        try {
+          const result = await member.apply(item, signal);
+          return { ...result, group: name, via: member.name };
+        } catch (err) {
+          lastError = err; // the next member takes over
+        }
+      }
+      if (lastError instanceof Error) throw lastError;
+      throw new Error(`group "${name}": every member is busy`);
+    },
+    onPlaybackStop(callback) {
+      const offs = members.map((m) => m.onPlaybackStop?.(callback));
+      return () => {
+        for (const off of offs) off?.();
+      };
+    },
+  };
+}
