@@ -17,7 +17,7 @@ import {
   removeCall,
 } from '../players/kodi/library';
 import { getKodiPlayback } from '../players/kodi/playback';
-import { isUnder, parsePath, separatorOf, splitFile } from './path-mapping';
+import { folderOf, isUnder, parsePath, separatorOf, splitFile } from './path-mapping';
 import { ResultItem, SyncResult, SyncTarget } from './result';
 import { queueFor } from './serial-queue';
 
@@ -96,6 +96,15 @@ export async function inKodiForm(
   return { target: { ...target, playerPath }, source, sources };
 }
 
+/** The folder above a folder, in its own style. */
+function parentFolder(folder: string): string {
+  try {
+    return folderOf(folder.replace(/[\\/]+$/, ''));
+  } catch {
+    return folder;
+  }
+}
+
 /**
  * The folder to scan for a path: the item's own folder, except for TV, where Kodi adds nothing when a season
  * folder of a show it does not know yet is scanned: then the show folder.
@@ -172,11 +181,27 @@ export async function kodiScan(
   if (options.wait === false) return result({ ...base, status: 'sent', ok: true });
   if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
 
-  const items = await findItemsByPath(conn, target.playerPath, {
-    isFile: target.isFile,
-    types: typesFor(options.type, target.isFile),
-  });
+  const find = (): Promise<KodiItem[]> =>
+    findItemsByPath(conn, target.playerPath, {
+      isFile: target.isFile,
+      types: typesFor(options.type, target.isFile),
+    });
+  let items = await find();
   if (items.length > 0) return result({ ...base, status: 'verified', ok: true, items: toResultItems(items) });
+  // Kodi skips a folder that its directory cache does not list yet ("does not exist - skipping scan"), e.g. one
+  // created after Kodi last listed the parent. Listing the parent refreshes that cache; then one more scan.
+  await conn
+    .call('Files.GetDirectory', { directory: parentFolder(directory), media: 'files' })
+    .catch(() => undefined);
+  const again = await queueFor(conn).run(() =>
+    scanAndWait(conn, directory, sent, added, { ...options, timeoutMs }),
+  );
+  if (!again.status) {
+    items = await find();
+    if (items.length > 0) {
+      return result({ ...base, status: 'verified', ok: true, items: toResultItems(items), rescanned: true });
+    }
+  }
   return result({
     ...base,
     status: 'not-verified',
