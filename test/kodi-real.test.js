@@ -103,7 +103,7 @@ const creds = (kodi) => ({ kodi: { username: kodi.username, password: kodi.passw
 
 /** Kodi's notifications, seen by a WebSocket of the test's own. */
 async function watchNotifications(kodi) {
-  const ws = new WebSocket(`ws://127.0.0.1:${kodi.wsPort}/jsonrpc`);
+  const ws = new WebSocket(`ws://127.0.0.1:${kodi.wsPort}/jsonrpc`, { skipUTF8Validation: true });
   const seen = [];
   ws.on('message', (raw) => {
     const msg = JSON.parse(String(raw));

@@ -114,7 +114,7 @@ describe('player-sync with a real Kodi', function () {
   }
 
   async function watch() {
-    const ws = new WebSocket(`ws://127.0.0.1:${kodi.wsPort}/jsonrpc`);
+    const ws = new WebSocket(`ws://127.0.0.1:${kodi.wsPort}/jsonrpc`, { skipUTF8Validation: true });
     const seen = [];
     ws.on('message', (raw) => {
       const msg = JSON.parse(String(raw));

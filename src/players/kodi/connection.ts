@@ -180,6 +180,9 @@ export class KodiConnection extends EventEmitter<Events> {
     const scheme = endpoint.tls ? 'wss' : 'ws';
     const ws = new WebSocket(`${scheme}://${hostForUrl(endpoint.host)}:${endpoint.wsPort}/jsonrpc`, {
       handshakeTimeout: this.options.pingTimeoutMs,
+      // Kodi 20 can send a text frame that is not valid UTF-8 (seen during large library scans): ws would close
+      // the socket for it and an event would be lost; the JSON parser copes with a replacement character.
+      skipUTF8Validation: true,
     });
     this.ws = ws;
     this.socketsOpened++;
