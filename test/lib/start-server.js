@@ -5,8 +5,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-async function startNodeRed(env = {}) {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-nr-'));
+async function startNodeRed(
+  env = {},
+  { userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-nr-')) } = {},
+) {
   const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'start.js')], {
     env: { ...process.env, PORT: '0', NODE_RED_USER_DIR: userDir, NODE_RED_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -26,6 +28,13 @@ async function startNodeRed(env = {}) {
     url,
     userDir,
     output: () => output,
+    /** kill -9: no close handlers, no flushing; the user directory stays for a restart. */
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.on('exit', resolve));
