@@ -19,7 +19,7 @@ import {
 import type { SentCall } from '../players/kodi/library';
 import { splitFile } from './path-mapping';
 import { pollUntil } from './poll';
-import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName } from './result';
+import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName, resultBuilder } from './result';
 import { queueFor } from './serial-queue';
 
 export type JellyfinMode = 'path' | 'item' | 'library';
@@ -60,18 +60,18 @@ export async function jellyfinRefresh(
   const action = options.action ?? 'added';
   const mode = options.mode ?? 'path';
   const sent: SentCall[] = [];
-  const result = (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>): SyncResult => ({
-    action: actionName(action),
-    player: player.name,
-    playerType: 'jellyfin',
-    libraryPath: target.libraryPath,
-    playerPath: target.playerPath,
-    items: [],
+  const result = resultBuilder(
+    {
+      action: actionName(action),
+      player: player.name,
+      playerType: 'jellyfin',
+      libraryPath: target.libraryPath,
+      playerPath: target.playerPath,
+      mode,
+    },
     sent,
-    tookMs: Date.now() - started,
-    mode,
-    ...fields,
-  });
+    started,
+  );
 
   const libs = await getLibraries(client);
   const lib = libraryFor(libs, target.playerPath);

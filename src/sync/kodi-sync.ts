@@ -18,7 +18,7 @@ import {
 } from '../players/kodi/library';
 import { getKodiPlayback } from '../players/kodi/playback';
 import { folderOf, isUnder, parsePath, separatorOf, splitFile } from './path-mapping';
-import { ResultItem, SyncResult, SyncTarget } from './result';
+import { ResultItem, SyncResult, SyncTarget, resultBuilder } from './result';
 import { queueFor } from './serial-queue';
 
 export interface KodiScanOptions {
@@ -148,17 +148,17 @@ export async function kodiScan(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const sent: SentCall[] = [];
   const { target, source, sources } = await inKodiForm(conn, given);
-  const result = (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>): SyncResult => ({
-    action: 'scan',
-    player: player.name,
-    playerType: 'kodi',
-    libraryPath: target.libraryPath,
-    playerPath: target.playerPath,
-    items: [],
+  const result = resultBuilder(
+    {
+      action: 'scan',
+      player: player.name,
+      playerType: 'kodi',
+      libraryPath: target.libraryPath,
+      playerPath: target.playerPath,
+    },
     sent,
-    tookMs: Date.now() - started,
-    ...fields,
-  });
+    started,
+  );
 
   if (!source) {
     return result({

@@ -17,7 +17,7 @@ import {
 } from '../players/plex/library';
 import { splitFile } from './path-mapping';
 import { pollUntil } from './poll';
-import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName } from './result';
+import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName, resultBuilder } from './result';
 import { queueFor } from './serial-queue';
 
 export type PlexMode = 'path' | 'item';
@@ -48,18 +48,18 @@ export async function plexRefresh(
   const action = options.action ?? 'added';
   const mode = options.mode ?? 'path';
   const sent: SentCall[] = [];
-  const result = (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>): SyncResult => ({
-    action: actionName(action),
-    player: player.name,
-    playerType: 'plex',
-    libraryPath: target.libraryPath,
-    playerPath: target.playerPath,
-    items: [],
+  const result = resultBuilder(
+    {
+      action: actionName(action),
+      player: player.name,
+      playerType: 'plex',
+      libraryPath: target.libraryPath,
+      playerPath: target.playerPath,
+      mode,
+    },
     sent,
-    tookMs: Date.now() - started,
-    mode,
-    ...fields,
-  });
+    started,
+  );
 
   const sections = await getSections(client);
   const section = sectionFor(sections, target.playerPath);

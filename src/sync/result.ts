@@ -103,3 +103,13 @@ export const CHANGE_ACTIONS: readonly ChangeAction[] = ['added', 'updated', 'rem
 export function actionName(action: ChangeAction): SyncResult['action'] {
   return action === 'added' ? 'scan' : action === 'updated' ? 'refresh' : 'remove';
 }
+
+/** The result maker of one sync call: the fields all its results share, the calls it sent, its start time. */
+export function resultBuilder(
+  common: Pick<SyncResult, 'action' | 'player' | 'playerType' | 'libraryPath' | 'playerPath'> &
+    Record<string, unknown>,
+  sent: SentCall[],
+  started: number,
+): (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>) => SyncResult {
+  return (fields) => ({ ...common, items: [], sent, tookMs: Date.now() - started, ...fields });
+}
