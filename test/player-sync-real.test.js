@@ -117,7 +117,12 @@ describe('player-sync with a real Kodi', function () {
     const ws = new WebSocket(`ws://127.0.0.1:${kodi.wsPort}/jsonrpc`, { skipUTF8Validation: true });
     const seen = [];
     ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw));
+      let msg;
+      try {
+        msg = JSON.parse(String(raw));
+      } catch {
+        return; // Kodi 20 sometimes sends a frame that is not JSON text
+      }
       if (msg.method) seen.push({ method: msg.method, at: Date.now() });
     });
     await new Promise((resolve, reject) => {
