@@ -118,10 +118,12 @@ export = function (RED: NodeAPI): void {
 
     // Messages waiting for their items: the output for each item is a copy of its message; only the last one
     // keeps msg.res, so an http response node answers once, when the whole webhook is synced.
+    // Keyed by the first item's id: two messages may share a _msgid (a flow can send one message twice).
     const waitingFor = new Map<string, { msg: NodeMessageInFlow; left: Set<string>; done: () => void }>();
     engine.on('item-done', (outcome: ItemOutcome) => {
       const { entry } = outcome;
-      const owner = [...waitingFor.values()].find((w) => w.left.has(entry.id));
+      const ownerKey = [...waitingFor.keys()].find((k) => waitingFor.get(k)?.left.has(entry.id));
+      const owner = ownerKey === undefined ? undefined : waitingFor.get(ownerKey);
       const base: NodeMessage = owner ? RED.util.cloneMessage(owner.msg) : { payload: undefined };
       owner?.left.delete(entry.id);
       const last = owner !== undefined && owner.left.size === 0;
@@ -138,7 +140,7 @@ export = function (RED: NodeAPI): void {
       };
       node.send(outcome.ok ? [base, null] : [null, base]);
       if (owner && last) {
-        waitingFor.delete(owner.msg._msgid);
+        if (ownerKey !== undefined) waitingFor.delete(ownerKey);
         owner.done();
       }
     });
@@ -172,7 +174,7 @@ export = function (RED: NodeAPI): void {
         // Journaled before anything else happens: from here on the change survives a restart.
         const ids = engine.accept(items, priority);
         // done() comes when the last of its items is through (see item-done).
-        waitingFor.set(msg._msgid, {
+        waitingFor.set(ids[0], {
           msg,
           left: new Set(ids),
           done: () => {

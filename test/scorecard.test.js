@@ -1,0 +1,109 @@
+'use strict';
+// The Flow Library scorecard's checks (node-red-dev validate cannot reach its catalogue from here): package
+// metadata, node types, examples, dependencies.
+require('should');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const pkg = require('../package.json');
+const lock = require('../package-lock.json');
+
+describe('Flow Library scorecard', function () {
+  it('P01 has a licence', function () {
+    pkg.license.should.equal('MIT');
+    fs.existsSync(path.join(root, 'LICENSE')).should.be.true();
+  });
+
+  it('P03 has a repository and a bugs link', function () {
+    pkg.repository.url.should.match(/^git\+https:\/\//);
+    pkg.bugs.url.should.match(/^https:\/\//);
+  });
+
+  it('P04 has a scoped name', function () {
+    pkg.name.should.equal('@player-sync/node-red-player-sync');
+  });
+
+  it('P05 has the node-red keyword', function () {
+    pkg.keywords.should.containEql('node-red');
+  });
+
+  it('P06 says which Node-RED it needs', function () {
+    pkg['node-red'].version.should.equal('>=4.0.0');
+  });
+
+  it('P07 says which Node.js it needs', function () {
+    pkg.engines.node.should.equal('>=20');
+  });
+
+  it('N01 registers each type once, by the literal name package.json lists, clashing with no core node', function () {
+    const core = new Set([
+      'inject',
+      'debug',
+      'function',
+      'change',
+      'switch',
+      'http in',
+      'http response',
+      'mqtt in',
+      'catch',
+      'status',
+      'comment',
+      'split',
+      'join',
+      'delay',
+    ]);
+    const types = Object.keys(pkg['node-red'].nodes);
+    new Set(types).size.should.equal(types.length);
+    for (const type of types) {
+      core.has(type).should.be.false();
+      const html = fs.readFileSync(path.join(root, 'nodes', `${type}.html`), 'utf8');
+      const registered = [...html.matchAll(/RED\.nodes\.registerType\(\s*'([^']+)'/g)].map((m) => m[1]);
+      registered.should.eql([type]);
+      html.should.match(new RegExp(`data-template-name="${type}"`));
+      html.should.match(new RegExp(`data-help-name="${type}"`));
+    }
+  });
+
+  it('D01 has at most 6 runtime dependencies, node-red not among them', function () {
+    const deps = Object.keys(pkg.dependencies);
+    deps.length.should.be.belowOrEqual(6);
+    deps.should.not.containEql('node-red');
+  });
+
+  it('D02 depends on no deprecated package at run time (from the lockfile)', function () {
+    const runtime = new Set();
+    const visit = (name) => {
+      if (runtime.has(name)) return;
+      runtime.add(name);
+      const entry = lock.packages[`node_modules/${name}`];
+      for (const dep of Object.keys((entry && entry.dependencies) || {})) visit(dep);
+    };
+    Object.keys(pkg.dependencies).forEach(visit);
+    const deprecated = [...runtime].filter(
+      (name) => (lock.packages[`node_modules/${name}`] || {}).deprecated,
+    );
+    deprecated.should.eql([]);
+  });
+
+  it('D03 (offline part) locks runtime dependencies within the major versions it declares', function () {
+    for (const [name, range] of Object.entries(pkg.dependencies)) {
+      const locked = lock.packages[`node_modules/${name}`].version;
+      const major = (v) => Number(v.replace(/^[^\d]*/, '').split('.')[0]);
+      major(locked).should.equal(major(range), `${name} ${locked} vs ${range}`);
+    }
+  });
+
+  it('ships only what a user needs', function () {
+    pkg.files.should.eql([
+      'nodes/**/*.js',
+      'nodes/**/*.html',
+      'nodes/icons/',
+      'nodes/locales/',
+      'examples/',
+      'README.md',
+      'LICENSE',
+    ]);
+    pkg.scripts.prepare.should.equal('npm run build');
+  });
+});
