@@ -1,9 +1,10 @@
 /** Config node `jellyfin-server`: one Jellyfin server, its API key and its path mappings. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { JellyfinClient, jellyfinLabel } from '../players/jellyfin/client';
+import { JellyfinClient, jellyfinLabel, probeJellyfin } from '../players/jellyfin/client';
 import { JellyfinServerNode, resolveMapper } from './common/config-nodes';
 import { probeOnFirstUser } from './common/probe';
 import { numberSetting } from './common/settings';
+import { registerTestConnection, text } from './common/test-connection';
 
 interface JellyfinServerDef extends NodeDef {
   url: string;
@@ -45,5 +46,14 @@ export = function (RED: NodeAPI): void {
     'jellyfin-server',
     JellyfinServer,
     { credentials: { apiKey: { type: 'password' } } },
+  );
+
+  registerTestConnection(RED, 'jellyfin-server', (settings, credentials) =>
+    probeJellyfin({
+      name: text(settings.name),
+      url: text(settings.url),
+      apiKey: credentials.apiKey ?? '',
+      deviceId: 'player-sync-test-connection',
+    }),
   );
 };

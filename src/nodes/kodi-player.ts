@@ -1,10 +1,12 @@
 /** Config node `kodi-player`: one Kodi box, its shared connection and its path mappings. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { KodiConnection } from '../players/kodi/connection';
+import { probeKodi } from '../players/kodi/probe';
 import { KODI_DEFAULTS, kodiLabel } from '../players/kodi/rpc';
 import { KodiPlayerNode, resolveMapper } from './common/config-nodes';
 import { numberSetting } from './common/settings';
 import { linkStatus } from './common/status';
+import { registerTestConnection, text } from './common/test-connection';
 import { ConnectionUsers } from './common/users';
 
 interface KodiPlayerDef extends NodeDef {
@@ -72,5 +74,17 @@ export = function (RED: NodeAPI): void {
     {
       credentials: { username: { type: 'text' }, password: { type: 'password' } },
     },
+  );
+
+  registerTestConnection(RED, 'kodi-player', (settings, credentials) =>
+    probeKodi({
+      name: text(settings.name),
+      host: text(settings.host).trim(),
+      httpPort: numberSetting(settings.httpPort as string | number | undefined, KODI_DEFAULTS.httpPort),
+      wsPort: numberSetting(settings.wsPort as string | number | undefined, KODI_DEFAULTS.wsPort),
+      tls: settings.tls === true,
+      username: credentials.username,
+      password: credentials.password,
+    }),
   );
 };

@@ -1,9 +1,10 @@
 /** Config node `plex-server`: one Plex Media Server, its token and its path mappings. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { PlexClient, plexLabel } from '../players/plex/client';
+import { PlexClient, plexLabel, probePlex } from '../players/plex/client';
 import { PlexServerNode, resolveMapper } from './common/config-nodes';
 import { probeOnFirstUser } from './common/probe';
 import { numberSetting } from './common/settings';
+import { registerTestConnection, text } from './common/test-connection';
 
 interface PlexServerDef extends NodeDef {
   url: string;
@@ -47,5 +48,14 @@ export = function (RED: NodeAPI): void {
     {
       credentials: { token: { type: 'password' } },
     },
+  );
+
+  registerTestConnection(RED, 'plex-server', (settings, credentials) =>
+    probePlex({
+      name: text(settings.name),
+      url: text(settings.url),
+      token: credentials.token ?? '',
+      clientId: text(settings.clientId) || 'player-sync-test-connection',
+    }),
   );
 };

@@ -16,6 +16,13 @@ class KodiSim {
     this.handlers = {
       'JSONRPC.Ping': () => 'pong',
       'JSONRPC.Version': () => ({ version: { major: 13, minor: 0, patch: 0 } }),
+      'XBMC.GetInfoLabels': (params) =>
+        Object.fromEntries(
+          (params.labels || []).map((l) => [
+            l,
+            { 'System.FriendlyName': 'Sim Kodi', 'System.BuildVersion': '20.1 (20.1.0)' }[l] || '',
+          ]),
+        ),
       'Player.GetActivePlayers': () =>
         this.activePlayers.map((p) => ({ playerid: p.playerid, type: p.type, playertype: 'internal' })),
       'Player.GetItem': (params) => ({ item: this.player(params.playerid).item }),

@@ -3,6 +3,7 @@ import axios, { AxiosInstance, Method } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
 import { encodeQuery } from '../query';
+import type { ProbeResult } from '../kodi/probe';
 
 export interface JellyfinEndpoint {
   name: string;
@@ -127,5 +128,38 @@ export class JellyfinClient {
   /** Needs a valid key: the way to check the credentials. */
   systemInfo(): Promise<JellyfinPublicInfo> {
     return this.request<JellyfinPublicInfo>('GET', '/System/Info');
+  }
+}
+
+/** "Test connection": the public info without a key, then the key. Never returns the key. */
+export async function probeJellyfin(endpoint: JellyfinEndpoint): Promise<ProbeResult> {
+  const client = new JellyfinClient({ ...endpoint, timeoutMs: 5000 });
+  try {
+    const info = await client.publicInfo();
+    try {
+      await client.systemInfo();
+      return {
+        ok: true,
+        name: info.ServerName,
+        version: info.Version,
+        http: { ok: true },
+        auth: { ok: true },
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        name: info.ServerName,
+        version: info.Version,
+        http: { ok: true },
+        auth: { ok: false, error: message },
+      };
+    }
+  } catch (err) {
+    return {
+      ok: false,
+      http: { ok: false, error: err instanceof Error ? err.message : String(err) },
+      auth: { ok: false },
+    };
   }
 }

@@ -3,6 +3,7 @@ import axios, { AxiosInstance, Method } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
 import { encodeQuery } from '../query';
+import type { ProbeResult } from '../kodi/probe';
 
 export interface PlexEndpoint {
   name: string;
@@ -128,5 +129,37 @@ export class PlexClient {
   async serverInfo(): Promise<PlexServerInfo> {
     const body = await this.request<{ MediaContainer?: PlexServerInfo }>('GET', '/');
     return body.MediaContainer ?? {};
+  }
+}
+
+/** "Test connection": /identity without the token, then the token. Never returns the token. */
+export async function probePlex(endpoint: PlexEndpoint): Promise<ProbeResult> {
+  const client = new PlexClient({ ...endpoint, timeoutMs: 5000 });
+  try {
+    const identity = await client.identity();
+    try {
+      const info = await client.serverInfo();
+      return {
+        ok: true,
+        name: info.friendlyName,
+        version: identity.version,
+        http: { ok: true },
+        auth: { ok: true },
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        ok: false,
+        version: identity.version,
+        http: { ok: true },
+        auth: { ok: false, error: message },
+      };
+    }
+  } catch (err) {
+    return {
+      ok: false,
+      http: { ok: false, error: err instanceof Error ? err.message : String(err) },
+      auth: { ok: false },
+    };
   }
 }

@@ -1,0 +1,72 @@
+/** "Test connection" for a Kodi: what answers, with which name and version. Never returns a secret. */
+import WebSocket from 'ws';
+import { PlayerError } from '../errors';
+import { KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
+
+export interface ProbeResult {
+  ok: boolean;
+  name?: string;
+  version?: string;
+  http: { ok: boolean; error?: string };
+  auth: { ok: boolean; error?: string };
+  websocket?: { ok: boolean; error?: string };
+}
+
+function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(
+      `${endpoint.tls ? 'wss' : 'ws'}://${hostForUrl(endpoint.host)}:${endpoint.wsPort}/jsonrpc`,
+      {
+        handshakeTimeout: timeoutMs,
+      },
+    );
+    const finish = (result: { ok: boolean; error?: string }): void => {
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      resolve(result);
+    };
+    ws.once('open', () => {
+      finish({ ok: true });
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      finish({
+        ok: false,
+        error: `port ${endpoint.wsPort} answered HTTP ${res.statusCode ?? ''}, not a WebSocket`,
+      });
+    });
+    ws.once('error', (err: NodeJS.ErrnoException) => {
+      finish({
+        ok: false,
+        error:
+          err.code === 'ECONNREFUSED'
+            ? `port ${endpoint.wsPort} refused: turn on "Allow remote control from applications" in Kodi`
+            : (err.code ?? err.message),
+      });
+    });
+  });
+}
+
+export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {
+  const rpc = new KodiRpc({ ...endpoint, timeoutMs: 5000 });
+  const result: ProbeResult = { ok: false, http: { ok: false }, auth: { ok: false } };
+  try {
+    const labels = await rpc.call<Record<string, string>>('XBMC.GetInfoLabels', {
+      labels: ['System.FriendlyName', 'System.BuildVersion'],
+    });
+    result.http = { ok: true };
+    result.auth = { ok: true };
+    result.name = labels['System.FriendlyName'];
+    result.version = labels['System.BuildVersion'];
+  } catch (err) {
+    const e = err instanceof PlayerError ? err : undefined;
+    result.http = {
+      ok: e?.code === 'auth',
+      error: e?.code === 'auth' ? undefined : (e?.message ?? String(err)),
+    };
+    result.auth = { ok: false, error: e?.code === 'auth' ? e.message : 'not checked' };
+  }
+  result.websocket = endpoint.host ? await openWebSocket(endpoint, 5000) : { ok: false, error: 'no host' };
+  result.ok = result.http.ok && result.auth.ok && result.websocket.ok;
+  return result;
+}
