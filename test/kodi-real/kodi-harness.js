@@ -77,6 +77,7 @@ class RealKodi {
       'services.upnp': 'false',
       'services.airplay': 'false',
       'general.addonupdates': '2',
+      'audiooutput.streamsilence': '0',
     };
     fs.writeFileSync(
       path.join(userdata, 'guisettings.xml'),
@@ -90,6 +91,12 @@ class RealKodi {
       path.join(userdata, 'advancedsettings.xml'),
       `<advancedsettings version="1.0"><jsonrpc><tcpport>${this.wsPort}</tcpport></jsonrpc></advancedsettings>\n`,
     );
+    // No sound card here: without an audio sink Kodi's audio engine retries every 500 ms and Kodi 20 has been seen
+    // to abort (a mutex assertion) when playback starts in that state. ALSA's null device is a sink that works.
+    fs.writeFileSync(
+      path.join(this.home, '.asoundrc'),
+      'pcm.!default { type null }\nctl.!default { type hw card 0 }\n',
+    );
     const source = (name, dir) =>
       `<source><name>${name}</name><path pathversion="1">${xml(dir)}</path><allowsharing>true</allowsharing></source>`;
     fs.writeFileSync(
@@ -97,7 +104,7 @@ class RealKodi {
       `<sources><video><default pathversion="1"></default>${source('Movies', this.movies)}${source('TV', this.tv)}` +
         '</video></sources>\n',
     );
-    this.spawn('Xvfb', [`:${this.display}`, '-screen', '0', '1280x720x24', '-nolisten', 'tcp'], {});
+    this.spawn('Xvfb', [`:${this.display}`, '-screen', '0', '640x360x24', '-nolisten', 'tcp'], {});
     await this.until(() => fs.existsSync(`/tmp/.X11-unix/X${this.display}`), 'Xvfb', 20000);
     await this.startKodi();
     const db = path.join(userdata, 'Database', 'MyVideos121.db');
@@ -115,6 +122,8 @@ class RealKodi {
       HOME: this.home,
       DISPLAY: `:${this.display}`,
       LIBGL_ALWAYS_SOFTWARE: '1',
+      KODI_AE_SINK: 'ALSA',
+      LP_NUM_THREADS: '1',
     });
     const answers = async () => {
       try {
