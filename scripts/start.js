@@ -28,6 +28,8 @@ const settings = {
   functionGlobalContext: {},
   logging: { console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false } },
   editorTheme: { tours: false, projects: { enabled: false } },
+  // No "Enable update notifications?" prompt: this Node-RED is for trying the package, offline.
+  telemetry: { enabled: false, updateNotification: false },
   externalModules: { palette: { allowInstall: false } },
 };
 

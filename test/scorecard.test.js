@@ -61,7 +61,30 @@ describe('Flow Library scorecard', function () {
       const registered = [...html.matchAll(/RED\.nodes\.registerType\(\s*'([^']+)'/g)].map((m) => m[1]);
       registered.should.eql([type]);
       html.should.match(new RegExp(`data-template-name="${type}"`));
-      html.should.match(new RegExp(`data-help-name="${type}"`));
+      html.should.not.match(/data-help-name/, `${type}: its help lives in nodes/locales/en-US/`);
+      const help = fs.readFileSync(path.join(root, 'nodes', 'locales', 'en-US', `${type}.html`), 'utf8');
+      help.should.match(new RegExp(`data-help-name="${type}"`));
+    }
+  });
+
+  it('has its English texts in nodes/locales/en-US: every key a dialog uses is there', function () {
+    for (const type of Object.keys(pkg['node-red'].nodes)) {
+      const html = fs.readFileSync(path.join(root, 'nodes', `${type}.html`), 'utf8');
+      const file = path.join(root, 'nodes', 'locales', 'en-US', `${type}.json`);
+      const catalog = JSON.parse(fs.readFileSync(file, 'utf8'));
+      Object.keys(catalog).should.eql([type], `${type}.json holds the ${type} texts`);
+      const keys = [
+        ...[...html.matchAll(/data-i18n="([^"]+)"/g)].flatMap((m) => m[1].split(';')),
+        ...[...html.matchAll(/\b_\('([^':]+)'/g)].map((m) => m[1]),
+        ...[...html.matchAll(/\bt\('([^']+)'/g)].map((m) => `${type}.${m[1]}`),
+      ]
+        .map((k) => k.replace(/^\[[a-z]+\]/, ''))
+        .filter((k) => !k.startsWith('node-red:') && !/\.$/.test(k));
+      keys.should.not.be.empty();
+      for (const key of keys) {
+        const value = key.split('.').reduce((o, part) => (o === undefined ? o : o[part]), catalog);
+        (typeof value).should.equal('string', `${type}: "${key}" in ${path.relative(root, file)}`);
+      }
     }
   });
 
@@ -100,6 +123,7 @@ describe('Flow Library scorecard', function () {
       'nodes/**/*.html',
       'nodes/icons/',
       'nodes/locales/',
+      'resources/',
       'examples/',
       'README.md',
       'LICENSE',

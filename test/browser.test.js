@@ -1,0 +1,483 @@
+'use strict';
+// The editor as a user meets it, in Debian's Chromium against `npm start`: the palette, every edit dialog
+// (validation in red, then a good save), config nodes made from a flow node's "+" button with Test connection, a
+// deploy that connects to the real Kodi and runs, the help sidebar, no errors in the browser console, and a
+// screenshot of an example flow kept in test/artifacts/.
+// The functions given to page.evaluate() run in the editor's page, where these are defined.
+/* global RED, $, document */
+require('should');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startNodeRed } = require('./lib/start-server');
+const { launchChromium, artifactPath } = require('./lib/browser');
+const { sharedKodi } = require('./kodi-real/kodi-harness');
+const { JellyfinSim } = require('./sim/jellyfin-sim');
+const { PlexSim } = require('./sim/plex-sim');
+
+const pkg = require('../package.json');
+
+const TYPES = Object.keys(pkg['node-red'].nodes);
+const CONFIG_TYPES = ['kodi-player', 'jellyfin-server', 'plex-server', 'path-mappings'];
+const FLOW_TYPES = TYPES.filter((t) => !CONFIG_TYPES.includes(t));
+
+describe('the editor in Chromium', function () {
+  this.timeout(60000);
+  let kodi;
+  let jellyfin;
+  let plex;
+  let nr;
+  let browser;
+  let page;
+  const consoleErrors = [];
+
+  before(async function () {
+    this.timeout(180000);
+    browser = await launchChromium(this);
+    kodi = await sharedKodi(this);
+    jellyfin = await new JellyfinSim().start();
+    jellyfin.addLibrary('Movies', 'movies', ['/jf/movies']);
+    plex = await new PlexSim().start();
+    plex.addSection('Movies', 'movie', ['/plex/movies']);
+    // The examples' config nodes point at the real Kodi and the simulators, as a user's would at theirs.
+    nr = await startNodeRed({
+      KODI_HOST: '127.0.0.1',
+      KODI_HTTP_PORT: String(kodi.httpPort),
+      KODI_WS_PORT: String(kodi.wsPort),
+      KODI_USERNAME: kodi.username,
+      KODI_PASSWORD: kodi.password,
+      JELLYFIN_URL: jellyfin.url,
+      JELLYFIN_API_KEY: jellyfin.apiKey,
+      PLEX_URL: plex.url,
+      PLEX_TOKEN: plex.token,
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+    await page.goto(nr.url);
+    await page.locator('.red-ui-palette-node[data-palette-type="kodi-scan"]').waitFor({ timeout: 30000 });
+  });
+  afterEach(async function () {
+    // A test that failed half-way leaves no dialog open for the next one.
+    if (!page) return;
+    if (this.currentTest.state === 'failed') {
+      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page.screenshot({ path: artifactPath(`failed-${name}.png`) });
+    }
+    await page.evaluate(() => {
+      for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) RED.tray.close();
+    });
+    await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
+  });
+  after(async function () {
+    this.timeout(30000);
+    if (browser) await browser.close();
+    if (nr) await nr.stop();
+    if (jellyfin) await jellyfin.stop();
+    if (plex) await plex.stop();
+  });
+
+  /** Drags a node of `type` from the palette onto the canvas of the active tab; resolves with its id. */
+  async function dragFromPalette(type, x, y) {
+    const before = await nodeIds(type);
+    const item = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+    await item.scrollIntoViewIfNeeded();
+    const from = await item.boundingBox();
+    const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+    const start = { x: from.x + from.width / 2, y: from.y + from.height / 2 };
+    const end = { x: chart.x + x, y: chart.y + y };
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) {
+      await page.mouse.move(start.x + ((end.x - start.x) * i) / 10, start.y + ((end.y - start.y) * i) / 10);
+    }
+    await page.mouse.up();
+    const added = (await nodeIds(type)).filter((id) => !before.includes(id));
+    added.should.have.length(1, `one ${type} dropped on the canvas`);
+    return added[0];
+  }
+
+  function nodeIds(type) {
+    return page.evaluate((t) => {
+      const ids = [];
+      RED.nodes.eachNode((n) => {
+        if (n.type === t) ids.push(n.id);
+      });
+      return ids;
+    }, type);
+  }
+
+  const node = (id) =>
+    page.evaluate((i) => {
+      const n = RED.nodes.node(i);
+      const copy = {};
+      for (const key of Object.keys(n._def.defaults)) copy[key] = n[key];
+      return { ...copy, valid: n.valid, type: n.type };
+    }, id);
+
+  const isRed = async (selector) =>
+    /\binput-error\b/.test((await page.locator(selector).getAttribute('class')) || '');
+
+  /** Waits for the field's red mark to come or go (Node-RED re-checks a field when a config dialog closes). */
+  async function becomes(selector, red) {
+    await page.waitForFunction(
+      ({ sel, want }) => /\binput-error\b/.test(document.querySelector(sel)?.className || '') === want,
+      { sel: selector, want: red },
+      { timeout: 5000 },
+    );
+  }
+
+  async function typeInto(selector, value) {
+    await page.fill(selector, String(value));
+    await page.press(selector, 'Tab');
+  }
+
+  async function openDialog(id) {
+    await page.locator(`[id="${id}"] .red-ui-flow-node`).dblclick();
+    await page.locator('#node-dialog-ok').waitFor();
+  }
+
+  async function done() {
+    await page.click('#node-dialog-ok');
+    await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
+  }
+
+  /** Clicks the "+" beside a config field (of a flow node's dialog, or of a config dialog with `prefix`). */
+  async function addConfigFrom(field, prefix = 'node-input') {
+    await page.click(`#${prefix}-btn-${field}-add`);
+    await page.locator('#node-config-dialog-ok:visible').waitFor();
+  }
+
+  async function saveConfig() {
+    // The tray of this dialog goes (Node-RED keeps the trays below it out of the page meanwhile).
+    await page.evaluate(() =>
+      $('#node-config-dialog-ok:visible').closest('.red-ui-tray').attr('data-closing', '1'),
+    );
+    await page.click('#node-config-dialog-ok:visible');
+    await page.locator('[data-closing]').waitFor({ state: 'detached' });
+  }
+
+  /** Clicks Test connection in an open config dialog; resolves with the line it shows. */
+  async function testConnection() {
+    await page.click('#ps-test-connection');
+    const result = page.locator('#ps-test-connection-result');
+    await page.waitForFunction(
+      () => !/testing/.test(document.querySelector('#ps-test-connection-result').textContent),
+      undefined,
+      { timeout: 20000 },
+    );
+    return (await result.textContent()).trim();
+  }
+
+  it('shows every flow node of the package in the palette under "player sync", with a readable label', async function () {
+    const category = page.locator('#red-ui-palette-player_sync, [id="red-ui-palette-player sync"]');
+    (await category.count()).should.be.above(0, 'a "player sync" palette category');
+    for (const type of FLOW_TYPES) {
+      const item = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+      (await item.count()).should.equal(1, `${type} in the palette`);
+      const label = (await item.locator('.red-ui-palette-label').textContent()).trim();
+      label.should.not.match(/\.|^$/, `${type}'s palette label "${label}"`);
+      (await item.locator('.red-ui-palette-icon').getAttribute('style')).should.match(/\.svg/);
+    }
+  });
+
+  it('kodi-scan from the palette: red until a Kodi is added with "+", Test connection names the real Kodi, Done saves', async function () {
+    await page.evaluate(() => RED.actions.invoke('core:add-flow'));
+    const scan = await dragFromPalette('kodi-scan', 320, 160);
+    await openDialog(scan);
+    (await isRed('#node-input-kodi')).should.be.true('no Kodi chosen yet: the Kodi field is red');
+    await typeInto('#node-input-timeout', 'soon');
+    (await isRed('#node-input-timeout')).should.be.true('a timeout that is not a number is red');
+    await typeInto('#node-input-timeout', '45');
+    (await isRed('#node-input-timeout')).should.be.false();
+
+    await addConfigFrom('kodi');
+    await typeInto('#node-config-input-name', 'Living room');
+    await typeInto('#node-config-input-host', 'kodi box');
+    (await isRed('#node-config-input-host')).should.be.true('a host with a space is red');
+    await typeInto('#node-config-input-host', '127.0.0.1');
+    (await isRed('#node-config-input-host')).should.be.false();
+    await typeInto('#node-config-input-httpPort', 'eighty');
+    (await isRed('#node-config-input-httpPort')).should.be.true();
+    await typeInto('#node-config-input-httpPort', kodi.httpPort);
+    await typeInto('#node-config-input-wsPort', kodi.wsPort);
+    await typeInto('#node-config-input-username', kodi.username);
+    await typeInto('#node-config-input-password', 'wrong');
+    (await testConnection()).should.match(/^✗ .*auth failed/);
+    await typeInto('#node-config-input-password', kodi.password);
+    const line = await testConnection();
+    line.should.match(/^✓ .*HTTP ok, auth ok, WebSocket ok/);
+    line.should.not.containEql(kodi.password);
+
+    // path-mappings, from the kodi-player dialog's own "+": a rule without its other half is red.
+    await addConfigFrom('mappings', 'node-config-input');
+    await page.click('.red-ui-editableList-addButton');
+    await page.locator('.ps-rule-from').last().fill('/library/movies');
+    await page.locator('.ps-rule-from').last().press('Tab');
+    (await page.locator('.ps-rule-to').last().getAttribute('class')).should.match(/input-error/);
+    await page.locator('.ps-rule-to').last().fill(kodi.movies);
+    await page.locator('.ps-rule-to').last().press('Tab');
+    (await page.locator('.ps-rule-to').last().getAttribute('class')).should.not.match(/input-error/);
+    await page.fill('#ps-mapping-test', '/library/movies/Film (2020)/Film (2020).mkv');
+    await page.waitForFunction(
+      (want) => (document.querySelector('#ps-mapping-result')?.textContent || '').includes(want),
+      path.join(kodi.movies, 'Film (2020)'),
+      { timeout: 10000 },
+    );
+    await saveConfig();
+    await saveConfig();
+
+    await becomes('#node-input-kodi', false); // the new Kodi is chosen
+    await done();
+    const saved = await node(scan);
+    saved.should.match({ valid: true, timeout: '45' });
+    const kodiConfig = await page.evaluate((id) => {
+      const k = RED.nodes.node(RED.nodes.node(id).kodi);
+      return { name: k.name, host: k.host, valid: k.valid, mappings: RED.nodes.node(k.mappings).rules };
+    }, scan);
+    kodiConfig.should.match({ name: 'Living room', host: '127.0.0.1', valid: true });
+    kodiConfig.mappings.should.eql([{ from: '/library/movies', to: kodi.movies }]);
+  });
+
+  // Each dialog: red where it must be, then a good value, Done, and the node is valid with what was typed.
+  const dialogs = [
+    { type: 'kodi-refresh', config: 'kodi', bad: { timeout: 'x' }, good: { timeout: '30' } },
+    { type: 'kodi-remove', config: 'kodi', bad: { timeout: '-' }, good: { timeout: '15' } },
+    { type: 'kodi-clean', config: 'kodi', bad: { maxShare: '150' }, good: { maxShare: '10' } },
+    { type: 'active-check', config: 'kodi', good: { name: 'Anyone watching?' } },
+    { type: 'wait-scan-finished', config: 'kodi', bad: { timeout: 'long' }, good: { timeout: '120' } },
+    {
+      type: 'jellyfin-refresh',
+      config: 'jellyfin',
+      bad: { timeout: 'x' },
+      good: { timeout: '60' },
+      newConfig: {
+        bad: { url: 'jellyfin.local:8096' },
+        good: () => ({ name: 'Jellyfin', url: jellyfin.url, apiKey: jellyfin.apiKey }),
+        works: /^✓ .*HTTP ok, auth ok/,
+      },
+    },
+    {
+      type: 'plex-refresh',
+      config: 'plex',
+      bad: { pollInterval: 'often' },
+      good: { pollInterval: '3' },
+      newConfig: {
+        bad: { url: 'plex:32400' },
+        good: () => ({ name: 'Plex', url: plex.url, token: plex.token }),
+        works: /^✓ .*HTTP ok, auth ok/,
+      },
+    },
+    { type: 'arr-event', good: { name: 'Radarr or Sonarr' } },
+  ];
+
+  for (const d of dialogs) {
+    it(`${d.type}: the dialog opens, marks what is wrong in red and saves`, async function () {
+      const id = await dragFromPalette(d.type, 320, 240 + 60 * dialogs.indexOf(d));
+      await openDialog(id);
+      if (d.config) {
+        const field = `#node-input-${d.config}`;
+        (await isRed(field)).should.be.true(`a new ${d.type} has no ${d.config} yet: red`);
+        if (d.newConfig) {
+          await addConfigFrom(d.config);
+          for (const [name, value] of Object.entries(d.newConfig.bad)) {
+            await typeInto(`#node-config-input-${name}`, value);
+            (await isRed(`#node-config-input-${name}`)).should.be.true(`${name} "${value}" is red`);
+          }
+          for (const [name, value] of Object.entries(d.newConfig.good())) {
+            await typeInto(`#node-config-input-${name}`, value);
+          }
+          (await testConnection()).should.match(d.newConfig.works);
+          await saveConfig(); // and Node-RED chooses it
+        } else {
+          // The Kodi made from kodi-scan's dialog above (not the examples' one).
+          const made = await page.$eval(field, (select) =>
+            [...select.options].map((o) => o.value).find((v) => !v.startsWith('ex-') && v !== '_ADD_'),
+          );
+          await page.selectOption(field, made);
+        }
+        await becomes(field, false);
+      }
+      for (const [field, value] of Object.entries(d.bad || {})) {
+        await typeInto(`#node-input-${field}`, value);
+        (await isRed(`#node-input-${field}`)).should.be.true(`${field} "${value}" is red`);
+      }
+      for (const [field, value] of Object.entries(d.good)) {
+        await typeInto(`#node-input-${field}`, value);
+        (await isRed(`#node-input-${field}`)).should.be.false();
+      }
+      await done();
+      (await node(id)).should.match({ valid: true, ...d.good });
+    });
+  }
+
+  it('player-sync: a player list left empty is red; with the players chosen it saves', async function () {
+    const id = await dragFromPalette('player-sync', 620, 160);
+    await openDialog(id);
+    (await isRed('#node-input-players-container')).should.be.true('no players: red');
+    for (let i = 0; i < 3; i++) {
+      await page.click('.red-ui-editableList-addButton');
+      await page
+        .locator('.ps-player-id')
+        .nth(i)
+        .selectOption({ index: i + 1 }); // 0: "pick a player"
+    }
+    (await isRed('#node-input-players-container')).should.be.false();
+    await done();
+    const saved = await node(id);
+    saved.valid.should.be.true();
+    saved.players.should.have.length(3);
+  });
+
+  it('deploys a flow with the Kodi config: the node connects to the real Kodi and an inject runs a verified scan', async function () {
+    kodi.addMovie('Editor Test', 2021);
+    // An inject and a debug around the kodi-scan made above, imported as a user pastes a flow.
+    const scan = await page.evaluate(() => {
+      let id;
+      RED.nodes.eachNode((n) => {
+        if (n.type === 'kodi-scan' && n.z === RED.workspaces.active()) id = n.id;
+      });
+      return id;
+    });
+    await page.evaluate(
+      ({ scanId, payload }) => {
+        RED.view.importNodes(
+          [
+            {
+              id: 'browser-inject',
+              type: 'inject',
+              name: 'new movie',
+              props: [{ p: 'payload' }],
+              repeat: '',
+              crontab: '',
+              once: false,
+              onceDelay: 0.1,
+              topic: '',
+              payload,
+              payloadType: 'str',
+              x: 120,
+              y: 160,
+              wires: [[scanId]],
+            },
+            {
+              id: 'browser-debug',
+              type: 'debug',
+              name: 'scan result',
+              active: true,
+              tosidebar: true,
+              complete: 'payload',
+              targetType: 'msg',
+              x: 560,
+              y: 160,
+              wires: [],
+            },
+          ],
+          { generateIds: false, addFlow: false, touchImport: true },
+        );
+        const node = RED.nodes.node(scanId);
+        const inject = RED.nodes.node('browser-inject');
+        if (!RED.nodes.filterLinks({ source: inject, target: node }).length) {
+          RED.nodes.addLink({ source: inject, sourcePort: 0, target: node });
+        }
+        RED.nodes.addLink({ source: node, sourcePort: 0, target: RED.nodes.node('browser-debug') });
+        RED.nodes.dirty(true);
+        RED.view.redraw(true);
+      },
+      { scanId: scan, payload: '/library/movies/Editor Test (2021)/' },
+    );
+    await page.click('#red-ui-header-button-deploy');
+    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor();
+    const status = page.locator(`[id="${scan}"] .red-ui-flow-node-status-label`);
+    await page.waitForFunction(
+      (id) =>
+        (document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent || '') ===
+        'connected',
+      scan,
+      { timeout: 20000 },
+    );
+    (await status.textContent()).should.equal('connected');
+
+    await page.evaluate(() => RED.sidebar.show('debug'));
+    await page.locator('[id="browser-inject"] .red-ui-flow-node-button').click();
+    const entry = page.locator('.red-ui-debug-msg', { hasText: 'scan result' }).first();
+    await entry.waitFor({ timeout: 30000 });
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'verified',
+      scan,
+    );
+    // Opened as a user opens it: a click on the message's object.
+    await entry.locator('.red-ui-debug-msg-object-header').first().click();
+    await entry.locator('text=status').first().waitFor();
+    const text = await entry.innerText();
+    text.should.match(/status\s*:\s*"verified"/);
+    text.should.containEql('Editor Test (2021)');
+    text.should.not.containEql(kodi.password);
+  });
+
+  it("renders each help page in the sidebar in Node-RED's style", async function () {
+    await page.evaluate(() => RED.sidebar.show('help'));
+    for (const type of TYPES) {
+      await page.evaluate((t) => RED.sidebar.help.show(t, true), type);
+      const help = page.locator('.red-ui-help').first();
+      await help
+        .locator('h1, .red-ui-help-title, .red-ui-help-info-header')
+        .first()
+        .waitFor()
+        .catch(() => {});
+      const text = await help.innerText();
+      const headings = await help.locator('h3').allInnerTexts();
+      const firstPara = (await help.locator('p').first().innerText()).trim();
+      firstPara.length.should.be.within(20, 300, `${type}: a one-line summary first`);
+      if (FLOW_TYPES.includes(type)) {
+        headings.should.containEql('Inputs', `${type} help: Inputs`);
+        headings.should.containEql('Outputs', `${type} help: Outputs`);
+        const outputs = await page.evaluate((t) => RED.nodes.getType(t).outputs, type);
+        if (outputs > 1) {
+          (await help.locator('ol.node-ports > li').count()).should.equal(
+            outputs,
+            `${type}: one entry per port`,
+          );
+        }
+      }
+      headings.should.containEql('Details', `${type} help: Details`);
+      headings.should.containEql('References', `${type} help: References`);
+      (await help.locator('a[href^="http"]').count()).should.be.above(0, `${type}: links to the player APIs`);
+      text.should.not.match(
+        /\b[a-z-]+\.(label|help|status|placeholder)\.[a-zA-Z]+/,
+        `${type}: no raw message keys`,
+      );
+    }
+  });
+
+  it('keeps a screenshot of an example flow (test/artifacts/example-flow.png)', async function () {
+    const tab = 'example-radarr-sonarr-webhook';
+    await page.evaluate((t) => RED.workspaces.show(t), tab);
+    await page.evaluate(() => RED.sidebar.show('info'));
+    const expected = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', 'examples', 'radarr-sonarr-webhook.json'), 'utf8'),
+    ).filter((n) => n.x !== undefined).length;
+    const shown = await page.locator('#red-ui-workspace-chart .red-ui-flow-node-group').count();
+    shown.should.equal(expected, 'every node of the example is on the canvas');
+    await page
+      .waitForFunction(
+        () =>
+          [...document.querySelectorAll('.red-ui-flow-node-status-label')].some(
+            (s) => s.textContent === 'connected' || s.textContent === 'idle',
+          ),
+        undefined,
+        { timeout: 20000 },
+      )
+      .catch(() => undefined);
+    const file = artifactPath('example-flow.png');
+    await page.screenshot({ path: file });
+    const png = fs.readFileSync(file);
+    png.subarray(1, 4).toString().should.equal('PNG');
+    png.readUInt32BE(16).should.equal(1400);
+  });
+
+  it('logged no error in the browser console', function () {
+    consoleErrors.should.eql([]);
+  });
+});
