@@ -178,8 +178,17 @@ describe('the editor in Chromium', function () {
       (await item.count()).should.equal(1, `${type} in the palette`);
       const label = (await item.locator('.red-ui-palette-label').textContent()).trim();
       label.should.not.match(/\.|^$/, `${type}'s palette label "${label}"`);
-      (await item.locator('.red-ui-palette-icon').getAttribute('style')).should.match(/\.svg/);
+      const style = await item.locator('.red-ui-palette-icon').getAttribute('style');
+      const icon = /url\("?([^")]+\.svg)"?\)/.exec(style);
+      (icon !== null).should.be.true(`${type}: an SVG icon (${style})`);
+      const res = await page.request.get(new URL(icon[1], nr.url + '/').href);
+      res.status().should.equal(200, `${type}'s icon ${icon[1]}`);
+      (await res.text()).should.match(/^<svg /);
     }
+    const palette = page.locator(
+      '#red-ui-palette-container-player_sync, [id="red-ui-palette-container-player sync"]',
+    );
+    await palette.first().screenshot({ path: artifactPath('palette.png') });
   });
 
   it('kodi-scan from the palette: red until a Kodi is added with "+", Test connection names the real Kodi, Done saves', async function () {
