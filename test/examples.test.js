@@ -36,7 +36,7 @@ const CORE = new Set([
 describe('examples', function () {
   const ours = Object.keys(pkg['node-red'].nodes);
 
-  it('uses every flow node of the package at least once', function () {
+  it('N02 uses every flow node of the package at least once', function () {
     const used = new Set(
       files.flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).map((n) => n.type)),
     );

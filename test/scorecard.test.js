@@ -94,26 +94,54 @@ describe('Flow Library scorecard', function () {
     deps.should.not.containEql('node-red');
   });
 
-  it('D02 depends on no deprecated package at run time (from the lockfile)', function () {
-    const runtime = new Set();
+  // D02/D03 need the registry, which tests do not reach: `npm run registry-snapshot` records what it said about
+  // every package the lockfile installs at run time, in test/fixtures/registry-snapshot.json.
+  const snapshot = require('./fixtures/registry-snapshot.json');
+  const runtime = () => {
+    const found = new Map();
     const visit = (name) => {
-      if (runtime.has(name)) return;
-      runtime.add(name);
+      if (found.has(name)) return;
       const entry = lock.packages[`node_modules/${name}`];
+      found.set(name, entry.version);
       for (const dep of Object.keys((entry && entry.dependencies) || {})) visit(dep);
     };
     Object.keys(pkg.dependencies).forEach(visit);
-    const deprecated = [...runtime].filter(
-      (name) => (lock.packages[`node_modules/${name}`] || {}).deprecated,
+    return found;
+  };
+
+  it('the registry snapshot covers exactly the packages the lockfile installs at run time', function () {
+    const locked = Object.fromEntries([...runtime()].sort());
+    const recorded = Object.fromEntries(
+      Object.entries(snapshot.packages)
+        .map(([name, p]) => [name, p.locked])
+        .sort(),
+    );
+    recorded.should.eql(locked, 'package-lock.json changed: run npm run registry-snapshot');
+  });
+
+  it('D02 depends on no deprecated package at run time (lockfile and registry snapshot)', function () {
+    const deprecated = [...runtime().keys()].filter(
+      (name) => lock.packages[`node_modules/${name}`].deprecated || snapshot.packages[name].deprecated,
     );
     deprecated.should.eql([]);
   });
 
-  it('D03 (offline part) locks runtime dependencies within the major versions it declares', function () {
+  it('D03 no outdated dependency: each declared range takes the latest version, and the lockfile has it', function () {
+    const parse = (v) =>
+      v
+        .replace(/^[^\d]*/, '')
+        .split('.')
+        .map(Number);
+    // A caret range ^a.b.c (a > 0) takes every x.y.z with x = a and y.z >= b.c.
+    const caretTakes = (range, version) => {
+      const [a, b, c] = parse(range);
+      const [x, y, z] = parse(version);
+      return range.startsWith('^') && a > 0 && x === a && (y > b || (y === b && z >= c));
+    };
     for (const [name, range] of Object.entries(pkg.dependencies)) {
-      const locked = lock.packages[`node_modules/${name}`].version;
-      const major = (v) => Number(v.replace(/^[^\d]*/, '').split('.')[0]);
-      major(locked).should.equal(major(range), `${name} ${locked} vs ${range}`);
+      const { latest } = snapshot.packages[name];
+      caretTakes(range, latest).should.be.true(`${name}: "${range}" does not take the latest, ${latest}`);
+      lock.packages[`node_modules/${name}`].version.should.equal(latest, `${name} locked below ${latest}`);
     }
   });
 
