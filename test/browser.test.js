@@ -15,6 +15,7 @@ const { JellyfinSim } = require('./sim/jellyfin-sim');
 const { PlexSim } = require('./sim/plex-sim');
 
 const pkg = require('../package.json');
+const bodies = require('./fixtures/arr-bodies.json');
 
 const TYPES = Object.keys(pkg['node-red'].nodes);
 const CONFIG_TYPES = ['kodi-player', 'jellyfin-server', 'plex-server', 'path-mappings'];
@@ -35,9 +36,9 @@ describe('the editor in Chromium', function () {
     browser = await launchChromium(this);
     kodi = await sharedKodi(this);
     jellyfin = await new JellyfinSim().start();
-    jellyfin.addLibrary('Movies', 'movies', ['/jf/movies']);
+    jellyfin.addLibrary('Movies', 'movies', ['/media/movies']); // as the examples' mappings write it
     plex = await new PlexSim().start();
-    plex.addSection('Movies', 'movie', ['/plex/movies']);
+    plex.addSection('Movies', 'movie', ['/media/movies']);
     // The examples' config nodes point at the real Kodi and the simulators, as a user's would at theirs.
     nr = await startNodeRed({
       KODI_HOST: '127.0.0.1',
@@ -156,6 +157,13 @@ describe('the editor in Chromium', function () {
     );
     await page.click('#node-config-dialog-ok:visible');
     await page.locator('[data-closing]').waitFor({ state: 'detached' });
+  }
+
+  /** Clicks Deploy and waits for Node-RED to say it is done (older notifications gone first). */
+  async function deploy() {
+    await page.click('#red-ui-header-button-deploy');
+    await page.waitForFunction(() => !RED.nodes.dirty(), undefined, { timeout: 20000 });
+    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).first().waitFor();
   }
 
   /** Clicks Test connection in an open config dialog; resolves with the line it shows. */
@@ -395,8 +403,7 @@ describe('the editor in Chromium', function () {
       },
       { scanId: scan, payload: '/library/movies/Editor Test (2021)/' },
     );
-    await page.click('#red-ui-header-button-deploy');
-    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor();
+    await deploy();
     const status = page.locator(`[id="${scan}"] .red-ui-flow-node-status-label`);
     await page.waitForFunction(
       (id) =>
@@ -460,25 +467,66 @@ describe('the editor in Chromium', function () {
     }
   });
 
-  it('keeps a screenshot of an example flow (test/artifacts/example-flow.png)', async function () {
+  it('runs the Radarr example once its Kodi mapping is edited in the dialog, and keeps a screenshot of it', async function () {
     const tab = 'example-radarr-sonarr-webhook';
     await page.evaluate((t) => RED.workspaces.show(t), tab);
-    await page.evaluate(() => RED.sidebar.show('info'));
     const expected = JSON.parse(
       fs.readFileSync(path.join(__dirname, '..', 'examples', 'radarr-sonarr-webhook.json'), 'utf8'),
     ).filter((n) => n.x !== undefined).length;
     const shown = await page.locator('#red-ui-workspace-chart .red-ui-flow-node-group').count();
     shown.should.equal(expected, 'every node of the example is on the canvas');
-    await page
-      .waitForFunction(
-        () =>
-          [...document.querySelectorAll('.red-ui-flow-node-status-label')].some(
-            (s) => s.textContent === 'connected' || s.textContent === 'idle',
-          ),
-        undefined,
-        { timeout: 20000 },
-      )
-      .catch(() => undefined);
+
+    // The example maps /data/media/movies to smb://nas/movies; this Kodi has its movies elsewhere.
+    await page.evaluate(() => RED.editor.editConfig('', 'path-mappings', 'ex-mappings'));
+    await page.locator('.ps-rule-to').first().waitFor();
+    await page.locator('.ps-rule-to').first().fill(kodi.movies);
+    await saveConfig();
+    await deploy();
+
+    const rel = 'Webhook Movie (2023)/Webhook Movie (2023).mkv';
+    const movie = kodi.addMovie('Webhook Movie', 2023);
+    jellyfin.addFile(`/media/movies/${rel}`, 'Webhook Movie');
+    plex.addFile(`/media/movies/${rel}`, 'Webhook Movie');
+    const body = JSON.parse(JSON.stringify(bodies['radarr-download']));
+    Object.assign(body.movie, {
+      title: 'Webhook Movie',
+      year: 2023,
+      folderPath: '/data/media/movies/Webhook Movie (2023)',
+    });
+    body.movieFile.path = `/data/media/movies/${rel}`;
+    await page.evaluate(() => {
+      RED.sidebar.show('debug');
+      RED.actions.invoke('core:clear-debug-messages');
+    });
+    // What Radarr's webhook does: a POST to the http in node; the http response answers with the results.
+    const res = await fetch(`${nr.url}/player-sync/arr`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    res.status.should.equal(200);
+    const answer = await res.json();
+    answer.ok.should.be.true(JSON.stringify(answer));
+    answer.results
+      .map((r) => [r.player, r.status])
+      .should.eql([
+        ['Living room', 'verified'],
+        ['Jellyfin', 'verified'],
+        ['Plex', 'verified'],
+      ]);
+    answer.results[0].items[0].file.should.equal(movie.file);
+    const synced = page.locator('.red-ui-debug-msg', { hasText: 'synced' }).first();
+    await synced.waitFor();
+    await synced.locator('.red-ui-debug-msg-object-header').first().click();
+    await synced.locator('.red-ui-debug-msg-object-key:visible', { hasText: 'results' }).first().waitFor();
+    const syncStatus = page.locator('[id="ex-arr-sync"] .red-ui-flow-node-status-label');
+    (await syncStatus.textContent()).should.equal('1/1', 'one item, done');
+    (await page.locator('[id="ex-arr-sync"] .red-ui-flow-node-status-dot-green').count()).should.equal(1);
+
+    // The picture for the README: no notifications over the flow (they go by themselves).
+    await page.waitForFunction(() => !document.querySelector('.red-ui-notification'), undefined, {
+      timeout: 20000,
+    });
     const file = artifactPath('example-flow.png');
     await page.screenshot({ path: file });
     const png = fs.readFileSync(file);

@@ -340,7 +340,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       if (!entry || Object.values(entry.targets).some((s) => s === 'pending')) continue;
       this.completed++;
       this.cancelled.delete(id);
-      const results = entry.results as Record<string, TargetResult>;
+      const done = entry.results as Record<string, TargetResult>;
+      // In the order the players are configured, not the order they finished in.
+      const results: Record<string, TargetResult> = {};
+      for (const runner of this.runners) {
+        if (runner.target.key in done) results[runner.target.key] = done[runner.target.key];
+      }
       this.emit('item-done', { entry, ok: Object.values(results).every((r) => r.ok), results });
     }
     this.progress();
