@@ -139,6 +139,30 @@ describe('the editor in Chromium', function () {
     await page.locator('#node-dialog-ok').waitFor();
   }
 
+  /** What a user would notice in the open dialog: a text shown as its message key, an empty label, a text field
+   * with no placeholder. */
+  function dialogProblems() {
+    return page.evaluate(() => {
+      const form = [...document.querySelectorAll('#dialog-form, #node-config-dialog-edit-form')].filter(
+        (f) => f.offsetParent !== null,
+      )[0];
+      const problems = [];
+      const raw = /\b[a-z-]+\.(label|option|placeholder|tip|unit|test|outputs|name)\.[A-Za-z_.]+/;
+      if (raw.test(form.innerText)) problems.push(`raw key in the text: ${raw.exec(form.innerText)[0]}`);
+      for (const label of form.querySelectorAll('label[for]')) {
+        if (!label.innerText.trim()) problems.push(`empty label for #${label.htmlFor}`);
+      }
+      for (const input of form.querySelectorAll('input[type=text], input[type=password]')) {
+        if (input.offsetParent === null || input.closest('.red-ui-typedInput-container')) continue;
+        if (input.id.startsWith('red-ui-')) continue; // Node-RED's own (its trap for browsers' autofill)
+        const placeholder = input.getAttribute('placeholder') || '';
+        if (!placeholder.trim()) problems.push(`no placeholder: #${input.id || input.className}`);
+        if (raw.test(placeholder)) problems.push(`raw key as placeholder: ${placeholder}`);
+      }
+      return problems;
+    });
+  }
+
   async function done() {
     await page.click('#node-dialog-ok');
     await page.locator('#node-dialog-ok').waitFor({ state: 'detached' });
@@ -203,6 +227,7 @@ describe('the editor in Chromium', function () {
     await page.evaluate(() => RED.actions.invoke('core:add-flow'));
     const scan = await dragFromPalette('kodi-scan', 320, 160);
     await openDialog(scan);
+    (await dialogProblems()).should.eql([], "kodi-scan's dialog");
     (await isRed('#node-input-kodi')).should.be.true('no Kodi chosen yet: the Kodi field is red');
     await typeInto('#node-input-timeout', 'soon');
     (await isRed('#node-input-timeout')).should.be.true('a timeout that is not a number is red');
@@ -210,6 +235,7 @@ describe('the editor in Chromium', function () {
     (await isRed('#node-input-timeout')).should.be.false();
 
     await addConfigFrom('kodi');
+    (await dialogProblems()).should.eql([], "kodi-player's dialog");
     await typeInto('#node-config-input-name', 'Living room');
     await typeInto('#node-config-input-host', 'kodi box');
     (await isRed('#node-config-input-host')).should.be.true('a host with a space is red');
@@ -230,6 +256,7 @@ describe('the editor in Chromium', function () {
     // path-mappings, from the kodi-player dialog's own "+": a rule without its other half is red.
     await addConfigFrom('mappings', 'node-config-input');
     await page.click('.red-ui-editableList-addButton');
+    (await dialogProblems()).should.eql([], "path-mappings' dialog");
     await page.locator('.ps-rule-from').last().fill('/library/movies');
     await page.locator('.ps-rule-from').last().press('Tab');
     (await page.locator('.ps-rule-to').last().getAttribute('class')).should.match(/input-error/);
@@ -293,11 +320,13 @@ describe('the editor in Chromium', function () {
     it(`${d.type}: the dialog opens, marks what is wrong in red and saves`, async function () {
       const id = await dragFromPalette(d.type, 320, 240 + 60 * dialogs.indexOf(d));
       await openDialog(id);
+      (await dialogProblems()).should.eql([], `${d.type}'s dialog`);
       if (d.config) {
         const field = `#node-input-${d.config}`;
         (await isRed(field)).should.be.true(`a new ${d.type} has no ${d.config} yet: red`);
         if (d.newConfig) {
           await addConfigFrom(d.config);
+          (await dialogProblems()).should.eql([], `the ${d.config} config dialog`);
           for (const [name, value] of Object.entries(d.newConfig.bad)) {
             await typeInto(`#node-config-input-${name}`, value);
             (await isRed(`#node-config-input-${name}`)).should.be.true(`${name} "${value}" is red`);
@@ -332,6 +361,7 @@ describe('the editor in Chromium', function () {
   it('player-sync: a player list left empty is red; with the players chosen it saves', async function () {
     const id = await dragFromPalette('player-sync', 620, 160);
     await openDialog(id);
+    (await dialogProblems()).should.eql([], "player-sync's dialog");
     (await isRed('#node-input-players-container')).should.be.true('no players: red');
     for (let i = 0; i < 3; i++) {
       await page.click('.red-ui-editableList-addButton');
