@@ -71,10 +71,14 @@
     return update;
   }
 
-  /** A number of seconds above 0, as the runtime accepts (Node-RED's own number check lets "-" and "" pass). */
+  /** ${NAME}: Node-RED puts the environment variable's value in when the flow starts. */
+  var ENV_VAR = /^\$\{[^}]+\}$/;
+
+  /** A number of seconds above 0, as the runtime accepts (Node-RED's own number check lets "-" pass). */
   function seconds(blankAllowed) {
     return function (v) {
       if (blankAllowed && (v === '' || v === undefined || v === null)) return true;
+      if (ENV_VAR.test(String(v))) return true;
       return /^\s*\d*\.?\d+\s*$/.test(String(v)) && Number(v) > 0;
     };
   }
@@ -82,6 +86,7 @@
   /** A TCP port, 1 to 65535. */
   function port() {
     return function (v) {
+      if (ENV_VAR.test(String(v))) return true;
       return /^\s*\d+\s*$/.test(String(v)) && Number(v) >= 1 && Number(v) <= 65535;
     };
   }

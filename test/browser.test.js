@@ -243,6 +243,8 @@ describe('the editor in Chromium', function () {
     (await isRed('#node-config-input-host')).should.be.false();
     await typeInto('#node-config-input-httpPort', 'eighty');
     (await isRed('#node-config-input-httpPort')).should.be.true();
+    await typeInto('#node-config-input-httpPort', '${KODI_HTTP_PORT}');
+    (await isRed('#node-config-input-httpPort')).should.be.false('an environment variable is fine');
     await typeInto('#node-config-input-httpPort', kodi.httpPort);
     await typeInto('#node-config-input-wsPort', kodi.wsPort);
     await typeInto('#node-config-input-username', kodi.username);
