@@ -3,29 +3,17 @@
 // `mosquitto_pub` on media/new drives kodi-scan → wait-scan-finished; on media/deleted, kodi-remove.
 require('should');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
 const { helper, nodes } = require('./lib/nodes');
-const { sharedKodi } = require('./kodi-real/kodi-harness');
+const { sharedKodi, freePort } = require('./kodi-real/kodi-harness');
 const { until, next } = require('./lib/wait');
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
 const mqttNodes = require('@node-red/nodes/core/network/10-mqtt.js');
 const commentNode = require('@node-red/nodes/core/common/90-comment.js');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** mosquitto on a free loopback port, logging everything to stderr (unbuffered), so a test can see a client's SUBSCRIBE arrive. */
 async function startBroker() {

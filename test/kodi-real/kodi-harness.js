@@ -333,4 +333,4 @@ async function stopSharedKodi() {
   if (kodi) await kodi.stop();
 }
 
-module.exports = { RealKodi, sharedKodi, stopSharedKodi };
+module.exports = { RealKodi, sharedKodi, stopSharedKodi, freePort };
