@@ -468,12 +468,26 @@ describe('the editor in Chromium', function () {
     await page.evaluate(() => RED.sidebar.show('help'));
     for (const type of TYPES) {
       await page.evaluate((t) => RED.sidebar.help.show(t, true), type);
-      const help = page.locator('.red-ui-help').first();
-      await help
-        .locator('h1, .red-ui-help-title, .red-ui-help-info-header')
-        .first()
-        .waitFor()
-        .catch(() => {});
+      const help = page.locator('.red-ui-sidebar-help-stack .red-ui-help').first(); // the help tab's page
+      // The summary of nodes/locales/en-US/<type>.html, shown once the sidebar has this type's page.
+      const file = fs.readFileSync(
+        path.join(__dirname, '..', 'nodes', 'locales', 'en-US', `${type}.html`),
+        'utf8',
+      );
+      const summary = /<p>([\s\S]*?)<\/p>/
+        .exec(file)[1]
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 40);
+      await page.waitForFunction(
+        (want) =>
+          (document.querySelector('.red-ui-sidebar-help-stack .red-ui-help')?.innerText || '')
+            .replace(/\s+/g, ' ')
+            .includes(want),
+        summary,
+        { timeout: 5000 },
+      );
       const text = await help.innerText();
       const headings = await help.locator('h3').allInnerTexts();
       const firstPara = (await help.locator('p').first().innerText()).trim();
