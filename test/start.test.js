@@ -92,6 +92,16 @@ describe('npm start', function () {
     bad.should.match({ ok: false, error: /relative/ });
   });
 
+  it("serves each type's texts, and the status texts under the catalog the runtime asks", async function () {
+    const { CATALOG } = require('../nodes/nodes/common/status.js');
+    const statusTexts = (await api('GET', `/locales/${CATALOG}?lng=en-US`))['player-sync'].status;
+    statusTexts.should.match({ connected: 'connected', active: 'active: __title__' });
+    for (const type of Object.keys(pkg['node-red'].nodes)) {
+      const catalog = await api('GET', `/locales/${pkg.name}/${type}?lng=en-US`);
+      Object.keys(catalog).should.eql([type]);
+    }
+  });
+
   it('serves the editor page', async function () {
     const res = await fetch(nr.url + '/');
     res.status.should.equal(200);

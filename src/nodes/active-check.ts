@@ -6,7 +6,7 @@ import { getPlexPlayback } from '../players/plex/library';
 import { PlaybackSession, decideActivity } from '../sync/activity';
 import type { AnyPlayerNode } from './common/config-nodes';
 import { PlayerRefs, handleInput, usePlayer } from './common/flow-node';
-import { done, waiting, working } from './common/status';
+import { done, statusText, useCatalog, waiting, working } from './common/status';
 
 interface ActiveCheckDef extends NodeDef, PlayerRefs {
   countPaused?: boolean;
@@ -26,6 +26,7 @@ function playback(player: AnyPlayerNode): Promise<PlaybackSession[]> {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function ActiveCheck(this: Node, def: ActiveCheckDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -39,7 +40,7 @@ export = function (RED: NodeAPI): void {
       handleInput(node, async (msg, send) => {
         if (!player) throw new Error(`active-check: ${problem ?? 'no player'}`);
         const started = Date.now();
-        node.status(working('checking'));
+        node.status(working(statusText('checking')));
         const all = await playback(player);
         const decision = decideActivity(all, options);
         msg.payload = {
@@ -51,10 +52,10 @@ export = function (RED: NodeAPI): void {
           tookMs: Date.now() - started,
         };
         if (decision.active) {
-          node.status(waiting(`active: ${decision.sessions[0].title}`));
+          node.status(waiting(statusText('active', { title: decision.sessions[0].title })));
           send([null, msg]);
         } else {
-          node.status(done('idle'));
+          node.status(done(statusText('idle')));
           send([msg, null]);
         }
       }),

@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { arrToChanges } from '../sync/arr-event';
 import { handleInput } from './common/flow-node';
-import { done } from './common/status';
+import { done, statusText, useCatalog } from './common/status';
 
 interface ArrEventDef extends NodeDef {
   /** "array": one message with every change item; "split": one message per item. */
@@ -10,6 +10,7 @@ interface ArrEventDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function ArrEvent(this: Node, def: ArrEventDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -27,13 +28,18 @@ export = function (RED: NodeAPI): void {
           node.status({
             fill: 'grey',
             shape: 'dot',
-            text: outcome.result === 'test' ? 'test event' : `ignored ${outcome.eventType}`,
+            text:
+              outcome.result === 'test'
+                ? statusText('testEvent')
+                : statusText('ignored', { event: outcome.eventType }),
           });
           send(msg);
           return;
         }
         const { items } = outcome;
-        node.status(done(`${items.length} change${items.length === 1 ? '' : 's'}`));
+        node.status(
+          done(items.length === 1 ? statusText('oneChange') : statusText('changes', { count: items.length })),
+        );
         if (def.output === 'split') {
           // [[a, b, …]]: every message on the one output
           send([items.map((item) => ({ ...RED.util.cloneMessage(msg), payload: item }))]);

@@ -5,6 +5,7 @@ import { JellyfinServerNode, resolveMapper } from './common/config-nodes';
 import { probeOnFirstUser } from './common/probe';
 import { numberSetting } from './common/settings';
 import { registerTestConnection, text } from './common/test-connection';
+import { useCatalog } from './common/status';
 
 interface JellyfinServerDef extends NodeDef {
   url: string;
@@ -18,6 +19,7 @@ interface JellyfinCredentials {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function JellyfinServer(this: Node<JellyfinCredentials>, def: JellyfinServerDef): void {
     RED.nodes.createNode(this, def);
     const node = this as unknown as JellyfinServerNode & Node<JellyfinCredentials>;

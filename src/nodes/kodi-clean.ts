@@ -3,7 +3,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { kodiClean } from '../sync/kodi-clean';
 import { handleInput, usePlayer } from './common/flow-node';
 import { mapForPlayer, secondsSetting } from './common/input';
-import { done, failed, working } from './common/status';
+import { done, failed, statusText, useCatalog, working } from './common/status';
 
 interface KodiCleanDef extends NodeDef {
   kodi?: string;
@@ -16,6 +16,7 @@ interface KodiCleanDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function KodiClean(this: Node, def: KodiCleanDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -40,7 +41,7 @@ export = function (RED: NodeAPI): void {
           .map((line) => line.trim())
           .filter(Boolean)
           .map((path) => mapForPlayer(player, path).playerPath);
-        node.status(working(dryRun ? 'checking files' : 'cleaning'));
+        node.status(working(statusText(dryRun ? 'checkingFiles' : 'cleaning')));
         const result = await kodiClean(
           { conn: player.connection, name: player.name || player.label },
           {
@@ -61,9 +62,9 @@ export = function (RED: NodeAPI): void {
         msg.payload = result;
         const text =
           result.status === 'dry-run'
-            ? `dry run: ${result.unreachable.length} unreachable`
+            ? statusText('dryRun', { count: result.unreachable.length })
             : result.status === 'cleaned'
-              ? `removed ${result.removed.length}`
+              ? statusText('cleaned', { count: result.removed.length })
               : result.status;
         node.status(result.ok ? done(text) : failed(text));
         send(result.ok ? [msg, null] : [null, msg]);

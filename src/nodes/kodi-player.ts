@@ -5,7 +5,7 @@ import { probeKodi } from '../players/kodi/probe';
 import { KODI_DEFAULTS, kodiLabel } from '../players/kodi/rpc';
 import { KodiPlayerNode, resolveMapper } from './common/config-nodes';
 import { numberSetting } from './common/settings';
-import { linkStatus } from './common/status';
+import { linkStatus, useCatalog } from './common/status';
 import { registerTestConnection, text } from './common/test-connection';
 import { ConnectionUsers } from './common/users';
 
@@ -24,6 +24,7 @@ interface KodiCredentials {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function KodiPlayer(this: Node<KodiCredentials>, def: KodiPlayerDef): void {
     RED.nodes.createNode(this, def);
     const node = this as unknown as KodiPlayerNode & Node<KodiCredentials>;

@@ -7,7 +7,7 @@ import { Journal } from '../sync/journal';
 import { groupTarget, jellyfinTarget, kodiTarget, plexTarget } from '../sync/targets';
 import type { AnyPlayerNode } from './common/config-nodes';
 import { secondsSetting } from './common/input';
-import { done, failed, waiting, working } from './common/status';
+import { done, failed, statusText, useCatalog, waiting, working } from './common/status';
 
 interface PlayerEntry {
   /** A kodi-player, jellyfin-server or plex-server config node. */
@@ -43,6 +43,7 @@ function isPassThrough(payload: unknown): boolean {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function PlayerSync(this: Node, def: PlayerSyncDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -145,13 +146,13 @@ export = function (RED: NodeAPI): void {
       }
     });
     engine.on('progress', ({ done: finished, total, deferred, retrying }) => {
-      if (deferred.length > 0) node.status(waiting(`${finished}/${total} deferred: playing`));
-      else if (retrying.length > 0) node.status(failed(`${finished}/${total} retrying`));
+      if (deferred.length > 0) node.status(waiting(statusText('deferred', { done: finished, total })));
+      else if (retrying.length > 0) node.status(failed(statusText('retrying', { done: finished, total })));
       else if (finished < total) node.status(working(`${finished}/${total}`));
       else if (total > 0) node.status(done(`${total}/${total}`));
     });
     if (problems.length > 0) {
-      node.status(failed('check players'));
+      node.status(failed(statusText('checkPlayers')));
       node.error(`player-sync: ${problems.join('; ')}`);
     }
     try {
@@ -183,7 +184,11 @@ export = function (RED: NodeAPI): void {
         });
       } catch (err) {
         node.status(
-          failed(err instanceof Error && /journal|EACCES|ENOSPC/.test(err.message) ? 'journal' : 'bad input'),
+          failed(
+            statusText(
+              err instanceof Error && /journal|EACCES|ENOSPC/.test(err.message) ? 'journal' : 'badInput',
+            ),
+          ),
         );
         doneFn(
           err instanceof Error

@@ -5,6 +5,7 @@ import { PlexServerNode, resolveMapper } from './common/config-nodes';
 import { probeOnFirstUser } from './common/probe';
 import { numberSetting } from './common/settings';
 import { registerTestConnection, text } from './common/test-connection';
+import { useCatalog } from './common/status';
 
 interface PlexServerDef extends NodeDef {
   url: string;
@@ -18,6 +19,7 @@ interface PlexCredentials {
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function PlexServer(this: Node<PlexCredentials>, def: PlexServerDef): void {
     RED.nodes.createNode(this, def);
     const node = this as unknown as PlexServerNode & Node<PlexCredentials>;

@@ -7,7 +7,7 @@ import { waitScanFinishedByPolling } from '../sync/server-wait';
 import type { AnyPlayerNode } from './common/config-nodes';
 import { PlayerRefs, handleInput, usePlayer } from './common/flow-node';
 import { secondsSetting } from './common/input';
-import { done, failed, waiting } from './common/status';
+import { done, failed, statusText, useCatalog, waiting } from './common/status';
 
 interface WaitScanDef extends NodeDef, PlayerRefs {
   timeout?: string | number;
@@ -30,6 +30,7 @@ function waitFor(player: AnyPlayerNode, options: ScanFinishedOptions): Promise<S
 }
 
 export = function (RED: NodeAPI): void {
+  useCatalog(RED);
   function WaitScanFinished(this: Node, def: WaitScanDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -48,7 +49,7 @@ export = function (RED: NodeAPI): void {
           def.idle === 'wait' || m.startWait !== undefined
             ? secondsSetting(m.startWait, def.startWait, 10, 'wait-scan-finished: start wait')
             : 0;
-        node.status(waiting('waiting for scan'));
+        node.status(waiting(statusText('waitingForScan')));
         // Kodi is asked every 0.5 s when it must be polled; the servers every 2 s, unless the node says otherwise.
         const pollMs = secondsSetting(
           undefined,
@@ -62,7 +63,7 @@ export = function (RED: NodeAPI): void {
           player: player.name || player.label,
           playerType: player.kind,
         };
-        node.status(result.ok ? done(result.status) : failed('timed out'));
+        node.status(result.ok ? done(result.status) : failed(statusText('timedOut')));
         send(result.ok ? [msg, null] : [null, msg]);
       }),
     );

@@ -2,7 +2,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { PlayerError } from '../../players/errors';
 import { AnyPlayerNode, getConfigNode } from './config-nodes';
-import { failed } from './status';
+import { failed, statusText } from './status';
 
 export type PlayerType = AnyPlayerNode['kind'];
 
@@ -39,7 +39,7 @@ export function usePlayer(
   const player = getConfigNode(RED, refs[type], configType);
   if (!player) {
     const problem = `no ${configType} config node is selected: open this node and pick or add one`;
-    node.status(failed(`no ${configType}`));
+    node.status(failed(statusText('noConfig', { type: configType })));
     node.error(problem);
     return { problem };
   }
@@ -56,18 +56,18 @@ export function errorStatus(err: unknown): string {
   if (err instanceof PlayerError) {
     switch (err.code) {
       case 'auth':
-        return 'credentials refused';
+        return statusText('authFailed');
       case 'unreachable':
-        return 'unreachable';
+        return statusText('unreachable');
       case 'timeout':
-        return 'timed out';
+        return statusText('timedOut');
       case 'config':
-        return 'settings incomplete';
+        return statusText('settingsIncomplete');
       default:
-        return 'failed';
+        return statusText('failed');
     }
   }
-  return 'error';
+  return statusText('error');
 }
 
 export type Send = (msg: NodeMessage | (NodeMessage | NodeMessage[] | null)[]) => void;

@@ -7,7 +7,8 @@ import { CHANGE_ACTIONS, ChangeAction, SyncResult, SyncTarget } from '../../sync
 import type { AnyPlayerNode } from './config-nodes';
 import { PlayerType, handleInput, usePlayer } from './flow-node';
 import { PathSettings, mapForPlayer, readLibraryPath } from './input';
-import { done, failed, working } from './status';
+import { done, failed, statusText, useCatalog, working } from './status';
+import type { StatusKey } from './status';
 
 export interface PlayerActionDef extends NodeDef, PathSettings {
   kodi?: string;
@@ -32,7 +33,7 @@ export function registerPlayerAction<Def extends PlayerActionDef, Kind extends P
   type: string,
   kind: Kind,
   spec: {
-    busyText: string;
+    busyText: StatusKey;
     run: (
       player: Extract<AnyPlayerNode, { kind: Kind }>,
       target: SyncTarget,
@@ -42,6 +43,7 @@ export function registerPlayerAction<Def extends PlayerActionDef, Kind extends P
     ) => Promise<SyncResult>;
   },
 ): void {
+  useCatalog(RED);
   function PlayerAction(this: Node, def: Def): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -56,7 +58,7 @@ export function registerPlayerAction<Def extends PlayerActionDef, Kind extends P
         if (player?.kind !== kind) throw new Error(`${type}: ${problem ?? `no ${kind} player`}`);
         const libraryPath = readLibraryPath(RED, node, def, msg);
         const target = mapForPlayer(player, libraryPath);
-        node.status(working(spec.busyText));
+        node.status(working(statusText(spec.busyText)));
         const result = await spec.run(
           player as Extract<AnyPlayerNode, { kind: Kind }>,
           target,

@@ -1,5 +1,67 @@
 /** Status dots, the same meaning on every node: blue working, green done, yellow waiting, red failed. */
-import type { NodeStatus } from 'node-red';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NodeAPI, NodeStatus } from 'node-red';
+
+/**
+ * Status texts come from the "status" section of nodes/locales/<lang>/player-sync.json, in the runtime's
+ * language (one catalog for all types: common code makes them). Each node module hands its RED over with
+ * useCatalog(); where RED cannot translate (Node-RED's test helper answers every key with itself), the English
+ * catalog is read directly.
+ */
+export const CATALOG = '@player-sync/node-red-player-sync/player-sync';
+let runtime: NodeAPI | undefined;
+let english: Record<string, string> | undefined;
+
+export function useCatalog(RED: NodeAPI | undefined): void {
+  runtime = RED;
+}
+
+export type StatusKey =
+  | 'connecting'
+  | 'connected'
+  | 'httpOnly'
+  | 'disconnected'
+  | 'authFailed'
+  | 'unreachable'
+  | 'timedOut'
+  | 'settingsIncomplete'
+  | 'failed'
+  | 'error'
+  | 'noConfig'
+  | 'scanning'
+  | 'refreshing'
+  | 'removing'
+  | 'updating'
+  | 'checking'
+  | 'checkingFiles'
+  | 'cleaning'
+  | 'dryRun'
+  | 'cleaned'
+  | 'idle'
+  | 'active'
+  | 'waitingForScan'
+  | 'oneChange'
+  | 'changes'
+  | 'deferred'
+  | 'retrying'
+  | 'checkPlayers'
+  | 'journal'
+  | 'badInput'
+  | 'testEvent'
+  | 'ignored';
+
+export function statusText(key: StatusKey, vars: Record<string, string | number> = {}): string {
+  const id = `player-sync.status.${key}`;
+  const translated = runtime?._(`${CATALOG}:${id}`, vars);
+  if (translated !== undefined && translated !== '' && !translated.endsWith(id)) return translated;
+  english ??= (
+    JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'locales', 'en-US', 'player-sync.json'), 'utf8'),
+    ) as { 'player-sync': { status: Record<string, string> } }
+  )['player-sync'].status;
+  return english[key].replace(/__(\w+)__/g, (_all, name: string) => String(vars[name] ?? ''));
+}
 
 export type LinkState = 'idle' | 'connecting' | 'connected' | 'http-only' | 'disconnected' | 'auth-failed';
 
@@ -20,14 +82,14 @@ export function linkStatus(state: LinkState): NodeStatus {
     case 'idle':
       return {};
     case 'connecting':
-      return waiting('connecting');
+      return waiting(statusText('connecting'));
     case 'connected':
-      return { fill: 'green', shape: 'dot', text: 'connected' };
+      return { fill: 'green', shape: 'dot', text: statusText('connected') };
     case 'http-only':
-      return waiting('HTTP only (polling)');
+      return waiting(statusText('httpOnly'));
     case 'disconnected':
-      return failed('disconnected');
+      return failed(statusText('disconnected'));
     case 'auth-failed':
-      return failed('credentials refused');
+      return failed(statusText('authFailed'));
   }
 }
