@@ -1,7 +1,7 @@
 /* The editor-side helpers shared by the package's edit dialogs, served by Node-RED at
  * resources/@player-sync/node-red-player-sync/editor.js. Loaded once per dialog file that includes it; defining
  * it again is harmless. Texts come from each node's own catalog (nodes/locales/<lang>/<type>.json). */
-/* global $, window */
+/* global RED, $, window */
 (function () {
   'use strict';
   var ERROR_COLOUR = 'var(--red-ui-text-color-error, #d00)';
@@ -91,7 +91,15 @@
     };
   }
 
+  /** A node type's texts (nodes/locales/<lang>/<type>.json), for code outside the node's own functions. */
+  function texts(type) {
+    return function (key, args) {
+      return RED._('@player-sync/node-red-player-sync/' + type + ':' + type + '.' + key, args);
+    };
+  }
+
   window.PlayerSyncEditor = {
+    texts: texts,
     testConnection: testConnection,
     markList: markList,
     seconds: seconds,

@@ -50,7 +50,11 @@ async function main() {
   console.log(`registry-snapshot: ${Object.keys(packages).length} packages → ${path.relative(root, out)}`);
 }
 
-main().catch((err) => {
-  console.error(`registry-snapshot: ${err.message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`registry-snapshot: ${err.message}`);
+    process.exit(1);
+  });
+}
+
+module.exports = { runtimeClosure };

@@ -97,17 +97,7 @@ describe('Flow Library scorecard', function () {
   // D02/D03 need the registry, which tests do not reach: `npm run registry-snapshot` records what it said about
   // every package the lockfile installs at run time, in test/fixtures/registry-snapshot.json.
   const snapshot = require('./fixtures/registry-snapshot.json');
-  const runtime = () => {
-    const found = new Map();
-    const visit = (name) => {
-      if (found.has(name)) return;
-      const entry = lock.packages[`node_modules/${name}`];
-      found.set(name, entry.version);
-      for (const dep of Object.keys((entry && entry.dependencies) || {})) visit(dep);
-    };
-    Object.keys(pkg.dependencies).forEach(visit);
-    return found;
-  };
+  const { runtimeClosure: runtime } = require('../scripts/registry-snapshot');
 
   it('the registry snapshot covers exactly the packages the lockfile installs at run time', function () {
     const locked = Object.fromEntries([...runtime()].sort());
