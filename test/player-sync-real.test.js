@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { helper, nodes, withOutputs } = require('./lib/nodes');
+const { helper, nodes, withOutputs, statuses } = require('./lib/nodes');
 const { sharedKodi } = require('./kodi-real/kodi-harness');
 const { JellyfinSim } = require('./sim/jellyfin-sim');
 const { PlexSim } = require('./sim/plex-sim');
@@ -217,7 +217,23 @@ describe('player-sync with a real Kodi', function () {
       w.seen.map((n) => n.method).should.not.containEql('VideoLibrary.OnScanStarted');
       const stoppedAt = Date.now();
       await kodi.rpc('Player.Stop', { playerid: 1 });
-      const [msg] = await out;
+      // Ends with what the node showed and whether Kodi still answers, not at mocha's limit with nothing said.
+      let timer;
+      const limit = new Promise((resolve, reject) => {
+        timer = setTimeout(async () => {
+          const answers = await kodi.rpc('Player.GetActivePlayers').then(
+            (players) => `Kodi answers, active players ${JSON.stringify(players)}`,
+            (err) => err.message,
+          );
+          const shown = statuses(helper.getNode('sync')).map((st) => st.text);
+          reject(
+            new Error(
+              `no result 90 s after Player.Stop; player-sync showed ${shown.join(' → ')}; ${answers}`,
+            ),
+          );
+        }, 90000);
+      });
+      const [msg] = await Promise.race([out, limit]).finally(() => clearTimeout(timer));
       msg.payload.results[0].should.match({
         status: 'verified',
         items: [{ title: 'Coming Later', file: later.file }],
