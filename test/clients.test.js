@@ -119,6 +119,6 @@ describe('Plex client', function () {
     sim.handle = (req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>router</html>');
     const err = await client().serverInfo().should.be.rejected();
     err.code.should.equal('protocol');
-    err.message.should.match(/the answer is not JSON \(starts with "<html>router<\/html>"\)/);
+    err.message.should.match(/the answer is an HTML page, not JSON/);
   });
 });

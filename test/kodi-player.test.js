@@ -182,7 +182,7 @@ describe('kodi-player config node', function () {
     await helper.load(types, flowFor(sim), creds());
     const caught = next(helper.getNode('caught'), 'input', 'the error');
     helper.getNode('a1').receive({});
-    (await caught).error.message.should.match(/the answer is not JSON.*web server port/);
+    (await caught).error.message.should.match(/the answer is text of \d+ bytes, not JSON.*web server port/);
   });
 
   it('a missing config node gives a red ring and an error, and the flow goes on', async function () {

@@ -409,7 +409,7 @@ describe('Kodi nodes against a real Kodi', function () {
       const out = await run('scan', { payload: lib(kodi, movie.folder) });
       (out.error !== undefined).should.be.true(`expected an error, got ${JSON.stringify(out.msg.payload)}`);
       out.error.message.should.match(
-        /^PlayerError: Kodi "Test Kodi" \(127\.0\.0\.1:\d+\): Files\.GetSources failed: connection refused .*Check that Kodi runs at that address/,
+        /^PlayerError: Kodi "Test Kodi" \(127\.0\.0\.1:\d+\): Files\.GetSources failed: connection refused .*Kodi is not running at that address, or the HTTP port is wrong/,
       );
       out.error.message.should.not.containEql(kodi.password);
       await until(() => helper.getNode('kodi').connection.state === 'disconnected', 'the disconnected state');

@@ -4,6 +4,7 @@
  * the request headers).
  */
 import { AxiosError } from 'axios';
+import { sizeText } from './limits';
 
 export type PlayerErrorCode =
   | 'config' // the player's settings in Node-RED are incomplete or wrong
@@ -51,8 +52,11 @@ export class PlayerError extends Error {
   }
 }
 
-/** What to tell the user for each kind of failure; each client gives its own words. */
-export type FixTexts = Partial<Record<PlayerErrorCode, string>>;
+/**
+ * What to tell the user for each kind of failure; each client gives its own words. `tooLarge`: an answer over its
+ * size cap.
+ */
+export type FixTexts = Partial<Record<PlayerErrorCode | 'tooLarge', string>>;
 
 const NETWORK_CODES: Record<string, string> = {
   ECONNREFUSED: 'connection refused (nothing listens on that port)',
@@ -105,6 +109,17 @@ export function toPlayerError(
         retryable: status >= 500,
       });
     }
+    const tooLarge = /^maxContentLength size of (\d+) exceeded/.exec(err.message);
+    if (tooLarge) {
+      return new PlayerError({
+        player,
+        call,
+        code: 'protocol',
+        reason: `the answer is larger than ${sizeText(Number(tooLarge[1]))}, so it was not read`,
+        fix: fixes.tooLarge ?? fixes.protocol,
+        retryable: false,
+      });
+    }
     if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || err.code === AxiosError.ETIMEDOUT) {
       return new PlayerError({
         player,
@@ -121,20 +136,31 @@ export function toPlayerError(
   return new PlayerError({ player, call, code: 'protocol', reason: message, fix: fixes.protocol });
 }
 
-/** Parses a JSON body, turning garbage into a protocol error that says what came back. */
+/** Parses a JSON body, turning garbage into a protocol error that says what kind of answer came back (never its text). */
 export function parseJsonBody(body: unknown, player: string, call: string, fix?: string): unknown {
   if (typeof body !== 'string') return body;
   if (body.trim() === '') return undefined;
   try {
     return JSON.parse(body) as unknown;
   } catch {
-    const start = body.trim().slice(0, 40).replace(/\s+/g, ' ');
     throw new PlayerError({
       player,
       call,
       code: 'protocol',
-      reason: `the answer is not JSON (starts with "${start}")`,
+      reason: `the answer is ${describeBody(body)}, not JSON`,
       fix,
+      retryable: false,
     });
   }
+}
+
+/**
+ * What kind of text a server sent, in our own words: the body itself is never repeated in an error, a log or an
+ * editor answer (it may hold anything, including what another host chose to send back).
+ */
+export function describeBody(body: string): string {
+  const start = body.trimStart().slice(0, 200).toLowerCase();
+  if (start.startsWith('<!doctype html') || start.startsWith('<html')) return 'an HTML page';
+  if (start.startsWith('<?xml') || start.startsWith('<')) return 'XML or markup';
+  return `text of ${sizeText(Buffer.byteLength(body))}`;
 }

@@ -10,7 +10,6 @@ import type { PlaybackSession } from './activity';
 import type { ChangeItem } from './arr-event';
 import { Journal, JournalEntry } from './journal';
 import { folderOf } from './path-mapping';
-import { sleep } from './poll';
 import type { ChangeAction, SyncResult } from './result';
 import { SerialQueue } from './serial-queue';
 
@@ -25,6 +24,8 @@ export interface EngineTarget {
   playing(): Promise<PlaybackSession[]>;
   /** Calls back when playback stops, where the player can say so; returns the unsubscribe. */
   onPlaybackStop?(callback: () => void): () => void;
+  /** Calls back when the player answers again after being unreachable, where it can say so; returns the unsubscribe. */
+  onBack?(callback: () => void): () => void;
 }
 
 export type WhilePlaying = 'defer' | 'skip' | 'ignore';
@@ -235,22 +236,36 @@ class TargetRunner {
           options.retryMaxMs ?? 300000,
           (options.retryMinMs ?? 1000) * 2 ** Math.min(attempt++, 20),
         );
-        await sleep(delay, this.engine.signal);
+        // The backoff is for a player that is down: one that comes back is asked at once.
+        await this.waitFor(delay, (cb) => this.target.onBack?.(cb));
       }
     }
   }
 
   private waitForPlaybackStop(): Promise<void> {
+    return this.waitFor(this.engine.options.deferPollMs ?? 30000, (cb) => this.target.onPlaybackStop?.(cb));
+  }
+
+  /** Waits `ms`, or less when `subscribe`'s event comes first or the engine closes. */
+  private waitFor(ms: number, subscribe: (callback: () => void) => (() => void) | undefined): Promise<void> {
     return new Promise((resolve) => {
+      const state: { finished: boolean } = { finished: false };
+      let unsubscribe: (() => void) | undefined;
       const done = (): void => {
+        if (state.finished) return;
+        state.finished = true;
         clearTimeout(timer);
         unsubscribe?.();
         this.engine.signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, this.engine.options.deferPollMs ?? 30000);
-      const unsubscribe = this.target.onPlaybackStop?.(done);
+      const timer = setTimeout(done, ms);
+      const off = subscribe(done);
+      if (state.finished)
+        off?.(); // the event had already come
+      else unsubscribe = off;
       this.engine.signal.addEventListener('abort', done, { once: true });
+      if (this.engine.signal.aborted) done();
     });
   }
 }

@@ -4,7 +4,13 @@
  * already running (started by anyone) is waited out first, never stopped.
  */
 import type { KodiConnection } from '../players/kodi/connection';
-import { NotificationRecorder, pause, waitForScanEnd, waitOutRunningScan } from '../players/kodi/events';
+import {
+  NotificationRecorder,
+  decodeLibraryUpdate,
+  pause,
+  waitForScanEnd,
+  waitOutRunningScan,
+} from '../players/kodi/events';
 import {
   KodiItem,
   KodiItemType,
@@ -228,9 +234,9 @@ interface KodiEvent {
 /** The items a recorder saw Kodi add (VideoLibrary.OnUpdate with added: true). */
 function addedItems(recorder: NotificationRecorder): KodiEvent[] {
   return recorder.seen.flatMap((n) => {
-    const data = n.data as { added?: boolean; item?: { id?: number; type?: string } } | null;
-    return n.method === 'VideoLibrary.OnUpdate' && data?.added === true && data.item?.id !== undefined
-      ? [{ id: data.item.id, type: data.item.type ?? 'unknown' }]
+    const update = decodeLibraryUpdate(n);
+    return update?.added && update.id !== undefined
+      ? [{ id: update.id, type: update.type ?? 'unknown' }]
       : [];
   });
 }
@@ -394,8 +400,8 @@ async function waitForRefresh(
   const started = Date.now();
   const done = (): boolean =>
     recorder.seen.some((n) => {
-      const data = n.data as { added?: boolean; item?: { type?: string } } | null;
-      return n.method === 'VideoLibrary.OnUpdate' && data?.added === true && data.item?.type === type;
+      const update = decodeLibraryUpdate(n);
+      return update?.added === true && update.type === type;
     });
   while (!done() && Date.now() - started < timeoutMs && !options.signal?.aborted) {
     if (!recorder.reliable()) {

@@ -65,6 +65,15 @@ export function kodiTarget(
       player.conn.onNotification((n) => {
         if (n.method === 'Player.OnStop') callback();
       }),
+    onBack: (callback) => {
+      const listener = (state: string): void => {
+        if (state === 'connected' || state === 'http-only') callback();
+      };
+      player.conn.on('state', listener);
+      return () => {
+        player.conn.off('state', listener);
+      };
+    },
   };
 }
 
@@ -156,6 +165,12 @@ export function groupTarget(key: string, name: string, members: EngineTarget[]):
     },
     onPlaybackStop(callback) {
       const offs = members.map((m) => m.onPlaybackStop?.(callback));
+      return () => {
+        for (const off of offs) off?.();
+      };
+    },
+    onBack(callback) {
+      const offs = members.map((m) => m.onBack?.(callback));
       return () => {
         for (const off of offs) off?.();
       };

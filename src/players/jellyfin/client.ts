@@ -2,7 +2,9 @@
 import axios, { AxiosInstance, Method } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
+import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
 import { encodeQuery } from '../query';
+import { decode, obj, optStr } from '../shape';
 import type { ProbeResult } from '../kodi/probe';
 
 export interface JellyfinEndpoint {
@@ -14,6 +16,8 @@ export interface JellyfinEndpoint {
   /** A stable id for this Node-RED installation's connection (Jellyfin lists it as a device). */
   deviceId: string;
   timeoutMs?: number;
+  /** The largest answer to a listing request, in bytes (other requests: SMALL_ANSWER_BYTES). */
+  maxListingBytes?: number;
 }
 
 export const CLIENT_NAME = 'Node-RED player-sync';
@@ -24,6 +28,8 @@ export const JELLYFIN_FIXES: FixTexts = {
   unreachable: 'Check the URL and that Jellyfin runs (default port 8096)',
   timeout: 'Jellyfin did not answer in time: check that it is up and not overloaded',
   auth: 'Create an API key in Jellyfin (Dashboard → API Keys) and paste it into the jellyfin-server config node',
+  tooLarge:
+    "Check the URL; for a very large library raise 'Largest answer' in the jellyfin-server config node",
   protocol: 'Check the URL: it must point at Jellyfin itself (with its base URL, if one is set)',
   http: 'See the Jellyfin log for details',
   'not-found': 'The item or endpoint does not exist on this server (is the Jellyfin version 10.8 or later?)',
@@ -33,6 +39,15 @@ export interface JellyfinPublicInfo {
   ServerName?: string;
   Version?: string;
   Id?: string;
+}
+
+function decodeInfo(body: unknown): JellyfinPublicInfo {
+  const o = obj(body, 'the answer');
+  return {
+    ServerName: optStr(o.ServerName, 'ServerName'),
+    Version: optStr(o.Version, 'Version'),
+    Id: optStr(o.Id, 'Id'),
+  };
 }
 
 /** Characters that would break the quoted Authorization parameters. */
@@ -56,6 +71,8 @@ export function jellyfinAuthorization(apiKey: string, deviceId: string): string 
 export interface RequestOptions {
   params?: Record<string, string | number | boolean | undefined>;
   data?: unknown;
+  /** The answer grows with the library (a page, a list): it gets the listing cap instead of the small one. */
+  listing?: boolean;
   /** Send no Authorization header (public endpoints). */
   anonymous?: boolean;
 }
@@ -101,6 +118,9 @@ export class JellyfinClient {
       const res = await this.http.request<string>({
         method,
         url: path,
+        maxContentLength: options.listing
+          ? (this.endpoint.maxListingBytes ?? DEFAULT_LISTING_BYTES)
+          : SMALL_ANSWER_BYTES,
         params: options.params,
         data: options.data,
         headers: options.anonymous
@@ -121,13 +141,29 @@ export class JellyfinClient {
     return parseJsonBody(data, this.label, call, JELLYFIN_FIXES.protocol) as T;
   }
 
+  /**
+   * A request whose answer is decoded by `decoder`: a wrong shape is a PlayerError naming Jellyfin, the call and
+   * the field.
+   */
+  async get<T>(
+    method: Method,
+    path: string,
+    options: RequestOptions,
+    decoder: (body: unknown) => T,
+  ): Promise<T> {
+    const body = await this.request<unknown>(method, path, options);
+    return decode(this.label, `${method.toUpperCase()} ${path}`, JELLYFIN_FIXES.protocol, () =>
+      decoder(body),
+    );
+  }
+
   publicInfo(): Promise<JellyfinPublicInfo> {
-    return this.request<JellyfinPublicInfo>('GET', '/System/Info/Public', { anonymous: true });
+    return this.get('GET', '/System/Info/Public', { anonymous: true }, decodeInfo);
   }
 
   /** Needs a valid key: the way to check the credentials. */
   systemInfo(): Promise<JellyfinPublicInfo> {
-    return this.request<JellyfinPublicInfo>('GET', '/System/Info');
+    return this.get('GET', '/System/Info', {}, decodeInfo);
   }
 }
 

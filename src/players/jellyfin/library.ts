@@ -1,6 +1,7 @@
 /** Jellyfin's libraries, items by path, refresh calls, sessions and the library scan task. */
 import { isUnder } from '../../sync/path-mapping';
 import type { PlaybackSession } from '../../sync/activity';
+import { listOf, obj, optBool, optNum, optObj, optStr, str } from '../shape';
 import type { JellyfinClient } from './client';
 
 export interface JellyfinLibrary {
@@ -26,8 +27,19 @@ export type RefreshMode = 'None' | 'ValidationOnly' | 'Default' | 'FullRefresh';
 const PAGE_SIZE = 500;
 
 export async function getLibraries(client: JellyfinClient): Promise<JellyfinLibrary[]> {
-  const libs = await client.request<JellyfinLibrary[] | undefined>('GET', '/Library/VirtualFolders');
-  return (libs ?? []).map((l) => ({ ...l, Locations: l.Locations }));
+  return client.get('GET', '/Library/VirtualFolders', { listing: true }, (body) =>
+    listOf(body, 'the answer', (l, where) => {
+      const o = obj(l, where);
+      const lib: JellyfinLibrary = {
+        Name: optStr(o.Name, `${where}.Name`) ?? '',
+        ItemId: str(o.ItemId, `${where}.ItemId`),
+        Locations: listOf(o.Locations, `${where}.Locations`, str),
+      };
+      const type = optStr(o.CollectionType, `${where}.CollectionType`);
+      if (type !== undefined) lib.CollectionType = type;
+      return lib;
+    }),
+  );
 }
 
 /** The library whose location holds `path` (the longest location wins), or undefined. */
@@ -59,10 +71,11 @@ export async function findItemsByPath(
   const matches = (p: string | undefined): boolean =>
     p !== undefined && (isFile ? isUnder(p, path) && isUnder(path, p) : isUnder(p, path));
   for (let start = 0; ; start += PAGE_SIZE) {
-    const page = await client.request<{ Items?: JellyfinItem[]; TotalRecordCount?: number }>(
+    const page = await client.get(
       'GET',
       '/Items',
       {
+        listing: true,
         params: {
           ParentId: lib.ItemId,
           Recursive: true,
@@ -74,8 +87,15 @@ export async function findItemsByPath(
           userId: client.endpoint.userId,
         },
       },
+      (body) => {
+        const o = obj(body, 'the answer');
+        return {
+          Items: listOf(o.Items, 'Items', decodeItem),
+          TotalRecordCount: optNum(o.TotalRecordCount, 'TotalRecordCount'),
+        };
+      },
     );
-    const items = page.Items ?? [];
+    const items = page.Items;
     found.push(...items.filter((i) => matches(i.Path)));
     if (items.length < PAGE_SIZE || start + items.length >= (page.TotalRecordCount ?? 0)) return found;
   }
@@ -128,11 +148,66 @@ interface JellyfinSession {
 
 const TICKS_PER_SECOND = 10_000_000;
 
+function decodeItem(value: unknown, where: string): JellyfinItem {
+  const o = obj(value, where);
+  const item: JellyfinItem = {
+    Id: str(o.Id, `${where}.Id`),
+    Name: optStr(o.Name, `${where}.Name`) ?? '',
+    Type: optStr(o.Type, `${where}.Type`) ?? 'unknown',
+  };
+  const path = optStr(o.Path, `${where}.Path`);
+  if (path !== undefined) item.Path = path;
+  const ids = optObj(o.ProviderIds, `${where}.ProviderIds`);
+  if (ids) {
+    item.ProviderIds = Object.fromEntries(
+      Object.entries(ids).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  }
+  const refreshed = optStr(o.DateLastRefreshed, `${where}.DateLastRefreshed`);
+  if (refreshed !== undefined) item.DateLastRefreshed = refreshed;
+  return item;
+}
+
+function decodeSession(value: unknown, where: string): JellyfinSession {
+  const o = obj(value, where);
+  const session: JellyfinSession = {
+    UserName: optStr(o.UserName, `${where}.UserName`),
+    DeviceName: optStr(o.DeviceName, `${where}.DeviceName`),
+    Client: optStr(o.Client, `${where}.Client`),
+  };
+  const item = optObj(o.NowPlayingItem, `${where}.NowPlayingItem`);
+  if (item) {
+    const w = `${where}.NowPlayingItem`;
+    session.NowPlayingItem = {
+      Id: optStr(item.Id, `${w}.Id`),
+      Name: optStr(item.Name, `${w}.Name`),
+      Type: optStr(item.Type, `${w}.Type`),
+      MediaType: optStr(item.MediaType, `${w}.MediaType`),
+      Path: optStr(item.Path, `${w}.Path`),
+      SeriesName: optStr(item.SeriesName, `${w}.SeriesName`),
+      IndexNumber: optNum(item.IndexNumber, `${w}.IndexNumber`),
+      ParentIndexNumber: optNum(item.ParentIndexNumber, `${w}.ParentIndexNumber`),
+      RunTimeTicks: optNum(item.RunTimeTicks, `${w}.RunTimeTicks`),
+    };
+  }
+  const play = optObj(o.PlayState, `${where}.PlayState`);
+  if (play) {
+    session.PlayState = {
+      PositionTicks: optNum(play.PositionTicks, `${where}.PlayState.PositionTicks`),
+      IsPaused: optBool(play.IsPaused, `${where}.PlayState.IsPaused`),
+    };
+  }
+  return session;
+}
+
 export async function getJellyfinPlayback(client: JellyfinClient): Promise<PlaybackSession[]> {
-  const sessions = await client.request<JellyfinSession[] | undefined>('GET', '/Sessions', {
-    params: { activeWithinSeconds: 960 },
-  });
-  return (sessions ?? []).flatMap((s) => {
+  const sessions = await client.get(
+    'GET',
+    '/Sessions',
+    { listing: true, params: { activeWithinSeconds: 960 } },
+    (body) => listOf(body, 'the answer', decodeSession),
+  );
+  return sessions.flatMap((s) => {
     const item = s.NowPlayingItem;
     if (!item) return [];
     const kind = item.MediaType === 'Audio' ? 'audio' : item.MediaType === 'Photo' ? 'picture' : 'video';
@@ -168,7 +243,15 @@ export interface ScheduledTask {
 
 /** Whether the library scan task ("RefreshLibrary") is running. */
 export async function isLibraryScanRunning(client: JellyfinClient): Promise<boolean> {
-  const tasks = await client.request<ScheduledTask[] | undefined>('GET', '/ScheduledTasks');
-  const scan = (tasks ?? []).find((t) => t.Key === 'RefreshLibrary');
+  const tasks = await client.get('GET', '/ScheduledTasks', { listing: true }, (body) =>
+    listOf(body, 'the answer', (t, where): ScheduledTask => {
+      const o = obj(t, where);
+      return {
+        Key: optStr(o.Key, `${where}.Key`),
+        State: optStr(o.State, `${where}.State`) as ScheduledTask['State'],
+      };
+    }),
+  );
+  const scan = tasks.find((t) => t.Key === 'RefreshLibrary');
   return scan !== undefined && scan.State !== 'Idle';
 }

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { PlayerError } from '../errors';
+import { isObj, kindOf } from '../shape';
 import { KODI_FIXES, KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
 
 export type KodiLinkState =
@@ -38,7 +39,12 @@ export function backoffDelay(attempt: number, minMs: number, maxMs: number): num
 interface Events {
   state: [KodiLinkState];
   notification: [KodiNotification];
+  /** A line for the debug log (ignored frames). */
+  debug: [string];
 }
+
+/** The largest WebSocket frame accepted: Kodi's notifications are a few hundred bytes. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 export class KodiConnection extends EventEmitter<Events> {
   readonly rpc: KodiRpc;
@@ -49,6 +55,8 @@ export class KodiConnection extends EventEmitter<Events> {
   httpError?: PlayerError;
   /** How many WebSockets this connection has opened so far (for diagnostics and tests). */
   socketsOpened = 0;
+  /** How many WebSocket frames were ignored for their shape (for diagnostics and tests). */
+  ignoredFrames = 0;
 
   private ws?: WebSocket;
   private wsUp = false;
@@ -183,6 +191,8 @@ export class KodiConnection extends EventEmitter<Events> {
       // Kodi 20 can send a text frame that is not valid UTF-8 (seen during large library scans): ws would close
       // the socket for it and an event would be lost; the JSON parser copes with a replacement character.
       skipUTF8Validation: true,
+      // A larger frame closes the socket (ws answers 1009) instead of filling the memory; it reconnects.
+      maxPayload: MAX_FRAME_BYTES,
     });
     this.ws = ws;
     this.socketsOpened++;
@@ -224,10 +234,14 @@ export class KodiConnection extends EventEmitter<Events> {
       clearInterval(this.pingTimer);
       clearTimeout(this.pongTimer);
       this.pingTimer = this.pongTimer = undefined;
-      this.websocketError ??= this.socketError('the WebSocket closed');
-      this.emitState();
-      // Kodi may be gone altogether or only its WebSocket: ask over HTTP so the state tells which.
-      if (this.running) void this.probe();
+      this.websocketError ??= this.socketError('Kodi closed the WebSocket');
+      // Kodi may be gone altogether or only its WebSocket: ask over HTTP first, so that the state (and the log
+      // line that goes with it) says which, instead of blaming the remote-control setting when Kodi is down.
+      if (this.running)
+        void this.probe().finally(() => {
+          this.emitState();
+        });
+      else this.emitState();
       this.scheduleReconnect();
     });
   }
@@ -266,14 +280,21 @@ export class KodiConnection extends EventEmitter<Events> {
   }
 
   private onMessage(raw: WebSocket.RawData): void {
-    let msg: { method?: unknown; params?: { data?: unknown }; id?: unknown };
+    // Anything may answer on this port: a frame is only used when it is a JSON object of a known shape, and no
+    // frame, whatever it holds, may throw out of this handler (an exception here would end Node-RED).
+    let msg: unknown;
     try {
       const text = Array.isArray(raw)
         ? Buffer.concat(raw).toString('utf8')
         : Buffer.from(raw as Uint8Array).toString('utf8');
-      msg = JSON.parse(text) as typeof msg;
+      msg = JSON.parse(text) as unknown;
     } catch {
-      return; // not JSON: ignore the frame, the socket itself is fine
+      this.ignored('a frame that is not JSON');
+      return;
+    }
+    if (!isObj(msg)) {
+      this.ignored(`a frame that is ${kindOf(msg)}, not a JSON-RPC object`);
+      return;
     }
     if (typeof msg.id === 'string' && msg.id.startsWith('player-sync-ping-')) {
       clearTimeout(this.pongTimer);
@@ -281,7 +302,17 @@ export class KodiConnection extends EventEmitter<Events> {
       return;
     }
     if (typeof msg.method === 'string' && msg.id === undefined) {
-      this.emit('notification', { method: msg.method, data: msg.params?.data ?? null });
+      const params = isObj(msg.params) ? msg.params : {};
+      this.emit('notification', { method: msg.method, data: params.data ?? null });
+      return;
     }
+    this.ignored('a frame that is neither a notification nor an answer to our ping');
+  }
+
+  /** Frames of another shape are ignored and told at debug level (a listener is optional). */
+  private ignored(what: string): void {
+    this.ignoredFrames++;
+    if (this.listenerCount('debug') > 0)
+      this.emit('debug', `${this.label}: ignored ${what} on the WebSocket`);
   }
 }

@@ -4,7 +4,26 @@
  */
 import { EventEmitter } from 'node:events';
 import type { KodiConnection, KodiNotification } from './connection';
+import { isObj } from '../shape';
 import { isScanningVideo } from './library';
+
+/** What a `VideoLibrary.OnUpdate` notification says, when its data has the documented shape. */
+export interface LibraryUpdate {
+  added: boolean;
+  id?: number;
+  type?: string;
+}
+
+/** Decodes `VideoLibrary.OnUpdate`; anything else, or data of another shape, is undefined (ignored). */
+export function decodeLibraryUpdate(n: KodiNotification): LibraryUpdate | undefined {
+  if (n.method !== 'VideoLibrary.OnUpdate' || !isObj(n.data)) return undefined;
+  const item = isObj(n.data.item) ? n.data.item : {};
+  return {
+    added: n.data.added === true,
+    id: typeof item.id === 'number' && Number.isInteger(item.id) ? item.id : undefined,
+    type: typeof item.type === 'string' ? item.type : undefined,
+  };
+}
 
 /** Resolves after `ms`, or earlier when `wake` emits 'wake' or `signal` aborts. */
 export function pause(ms: number, wake?: EventEmitter, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 /** Kodi's video library, typed: sources, finding items by path, refresh, remove, scan state. */
 import { splitFile, isUnder } from '../../sync/path-mapping';
-import type { KodiCaller } from './playback';
+import { Obj, int, listOf, obj, optNum, optObj, optStr, str } from '../shape';
+import { KodiCaller, kodiCall } from './playback';
 
 export type KodiItemType = 'movie' | 'episode' | 'tvshow' | 'musicvideo';
 export const KODI_ITEM_TYPES: readonly KodiItemType[] = ['movie', 'episode', 'tvshow', 'musicvideo'];
@@ -73,17 +74,19 @@ export interface SentCall {
 }
 
 export async function getVideoSources(kodi: KodiCaller): Promise<KodiSource[]> {
-  const res = await kodi.call<{ sources?: { file: string; label: string }[] }>('Files.GetSources', {
-    media: 'video',
-  });
-  return (res.sources ?? []).map((s) => ({ label: s.label, file: s.file }));
+  return kodiCall(kodi, 'Files.GetSources', { media: 'video' }, (res) =>
+    listOf(obj(res, 'result').sources, 'sources', (s, where) => {
+      const o = obj(s, where);
+      return { label: optStr(o.label, `${where}.label`) ?? '', file: str(o.file, `${where}.file`) };
+    }),
+  );
 }
 
 export async function isScanningVideo(kodi: KodiCaller): Promise<boolean> {
-  const res = await kodi.call<Record<string, boolean>>('XBMC.GetInfoBooleans', {
-    booleans: ['Library.IsScanningVideo'],
-  });
-  return Boolean(res['Library.IsScanningVideo'] as boolean | undefined); // absent on an odd Kodi: not scanning
+  const res = await kodiCall(kodi, 'XBMC.GetInfoBooleans', { booleans: ['Library.IsScanningVideo'] }, (r) =>
+    obj(r, 'result'),
+  );
+  return res['Library.IsScanningVideo'] === true; // absent on an odd Kodi: not scanning
 }
 
 interface ListFilter {
@@ -117,14 +120,10 @@ export async function findItemsByPath(
         };
       } else filter = { field: 'path', operator: 'startswith', value: folder };
       const spec = LIST_METHODS[type];
-      const res = await kodi.call<Record<string, unknown>>(spec.method, {
-        properties: spec.properties,
-        filter,
-      });
-      const rows = (res[spec.key] ?? []) as Record<string, unknown>[];
-      return rows
-        .map((row) => toItem(type, row))
-        .filter((item) => (name ? true : isUnder(item.file, folder)));
+      const rows = await kodiCall(kodi, spec.method, { properties: spec.properties, filter }, (res) =>
+        decodeItems(type, res),
+      );
+      return rows.filter((item) => (name ? true : isUnder(item.file, folder)));
     }),
   );
   return found.flat();
@@ -133,25 +132,33 @@ export async function findItemsByPath(
 /** The TV show whose folder is exactly `folder`, if the library has one. */
 export async function findShowByFolder(kodi: KodiCaller, folder: string): Promise<KodiItem | undefined> {
   const spec = LIST_METHODS.tvshow;
-  const res = await kodi.call<{ tvshows?: Record<string, unknown>[] }>(spec.method, {
-    properties: spec.properties,
-    filter: { field: 'path', operator: 'is', value: folder },
-  });
-  const row = res.tvshows?.[0];
-  return row ? toItem('tvshow', row) : undefined;
+  const shows = await kodiCall(
+    kodi,
+    spec.method,
+    { properties: spec.properties, filter: { field: 'path', operator: 'is', value: folder } },
+    (res) => decodeItems('tvshow', res),
+  );
+  return shows[0];
 }
 
-function toItem(type: KodiItemType, row: Record<string, unknown>): KodiItem {
+/** The rows of a Get<Type>s answer (`{movies: [...]}`; the key is absent when there are none). */
+function decodeItems(type: KodiItemType, res: unknown): KodiItem[] {
+  const spec = LIST_METHODS[type];
+  return listOf(obj(res, 'result')[spec.key], spec.key, (row, where) => toItem(type, obj(row, where), where));
+}
+
+function toItem(type: KodiItemType, row: Obj, where: string): KodiItem {
+  const idKey = LIST_METHODS[type].idKey;
   const item: KodiItem = {
-    id: row[LIST_METHODS[type].idKey] as number,
+    id: int(row[idKey], `${where}.${idKey}`),
     type,
-    title: (row.title as string | undefined) ?? (row.label as string | undefined) ?? '',
-    file: (row.file as string | undefined) ?? '',
+    title: optStr(row.title, `${where}.title`) ?? optStr(row.label, `${where}.label`) ?? '',
+    file: optStr(row.file, `${where}.file`) ?? '',
   };
   if (type === 'episode') {
-    item.showTitle = row.showtitle as string | undefined;
-    item.season = row.season as number | undefined;
-    item.episode = row.episode as number | undefined;
+    item.showTitle = optStr(row.showtitle, `${where}.showtitle`);
+    item.season = optNum(row.season, `${where}.season`);
+    item.episode = optNum(row.episode, `${where}.episode`);
   }
   return item;
 }
@@ -175,12 +182,13 @@ export async function isReachable(kodi: KodiCaller, path: string, isFolder: bool
     }
     // media "files": with "video", Kodi 20 answers for a library item whose file is gone. Right after a file
     // is deleted, Kodi may still answer once from its directory cache, with an empty label: not there.
-    const res = await kodi.call<{ filedetails?: { label?: string } }>('Files.GetFileDetails', {
-      file: path,
-      media: 'files',
-      properties: ['size'],
-    });
-    return Boolean(res.filedetails?.label);
+    const details = await kodiCall(
+      kodi,
+      'Files.GetFileDetails',
+      { file: path, media: 'files', properties: ['size'] },
+      (res) => optObj(obj(res, 'result').filedetails, 'filedetails'),
+    );
+    return typeof details?.label === 'string' && details.label !== '';
   } catch (err) {
     if ((err as { code?: string }).code === 'rpc') return false;
     throw err;
@@ -192,8 +200,7 @@ export async function listAllVideoFiles(kodi: KodiCaller): Promise<KodiItem[]> {
   const lists = await Promise.all(
     (['movie', 'episode', 'musicvideo'] as const).map(async (type) => {
       const spec = LIST_METHODS[type];
-      const res = await kodi.call<Record<string, unknown>>(spec.method, { properties: spec.properties });
-      return ((res[spec.key] ?? []) as Record<string, unknown>[]).map((row) => toItem(type, row));
+      return kodiCall(kodi, spec.method, { properties: spec.properties }, (res) => decodeItems(type, res));
     }),
   );
   return lists.flat();

@@ -1,8 +1,26 @@
 /** What Kodi is playing right now. */
 import type { PlaybackSession, MediaKind } from '../../sync/activity';
+import { Obj, decode, listOf, num, obj, optNum, optObj, optStr } from '../shape';
+import { KODI_FIXES } from './rpc';
 
 export interface KodiCaller {
+  /** The player's name for errors, e.g. `Kodi "Den" (127.0.0.1:8080)`. */
+  readonly label: string;
   call<T>(method: string, params?: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * Calls one method and decodes its result with `decoder`; a result of the wrong shape is a PlayerError that names
+ * Kodi, the method and the field.
+ */
+export async function kodiCall<T>(
+  kodi: KodiCaller,
+  method: string,
+  params: Record<string, unknown> | undefined,
+  decoder: (result: unknown) => T,
+): Promise<T> {
+  const result = await kodi.call<unknown>(method, params);
+  return decode(kodi.label, method, KODI_FIXES.protocol, () => decoder(result));
 }
 
 interface ActivePlayer {
@@ -28,9 +46,58 @@ interface PlayerItem {
   file?: string;
 }
 
+interface PlayerProps {
+  speed?: number;
+  percentage?: number;
+  time?: KodiTime;
+  totaltime?: KodiTime;
+}
+
 export function kodiSeconds(t: KodiTime | undefined): number | undefined {
   if (!t) return undefined;
   return t.hours * 3600 + t.minutes * 60 + t.seconds + t.milliseconds / 1000;
+}
+
+function decodeTime(value: unknown, where: string): KodiTime | undefined {
+  const t = optObj(value, where);
+  if (!t) return undefined;
+  return {
+    hours: optNum(t.hours, `${where}.hours`) ?? 0,
+    minutes: optNum(t.minutes, `${where}.minutes`) ?? 0,
+    seconds: optNum(t.seconds, `${where}.seconds`) ?? 0,
+    milliseconds: optNum(t.milliseconds, `${where}.milliseconds`) ?? 0,
+  };
+}
+
+function decodeActivePlayers(result: unknown): ActivePlayer[] {
+  return listOf(result, 'result', (p, where) => {
+    const o = obj(p, where);
+    return { playerid: num(o.playerid, `${where}.playerid`), type: optStr(o.type, `${where}.type`) ?? '' };
+  });
+}
+
+function decodePlayerItem(result: unknown): PlayerItem {
+  const item: Obj = obj(obj(result, 'result').item, 'result.item');
+  return {
+    id: optNum(item.id, 'item.id'),
+    type: optStr(item.type, 'item.type'),
+    label: optStr(item.label, 'item.label'),
+    title: optStr(item.title, 'item.title'),
+    showtitle: optStr(item.showtitle, 'item.showtitle'),
+    season: optNum(item.season, 'item.season'),
+    episode: optNum(item.episode, 'item.episode'),
+    file: optStr(item.file, 'item.file'),
+  };
+}
+
+function decodePlayerProps(result: unknown): PlayerProps {
+  const p = obj(result, 'result');
+  return {
+    speed: optNum(p.speed, 'speed'),
+    percentage: optNum(p.percentage, 'percentage'),
+    time: decodeTime(p.time, 'time'),
+    totaltime: decodeTime(p.totaltime, 'totaltime'),
+  };
 }
 
 function titleOf(item: PlayerItem): string {
@@ -46,17 +113,21 @@ function titleOf(item: PlayerItem): string {
 }
 
 export async function getKodiPlayback(kodi: KodiCaller): Promise<PlaybackSession[]> {
-  const players = await kodi.call<ActivePlayer[]>('Player.GetActivePlayers');
+  const players = await kodiCall(kodi, 'Player.GetActivePlayers', undefined, decodeActivePlayers);
   return Promise.all(
     players.map(async (p) => {
-      const [{ item }, props] = await Promise.all([
-        kodi.call<{ item: PlayerItem }>('Player.GetItem', {
-          playerid: p.playerid,
-          properties: ['title', 'file', 'showtitle', 'season', 'episode'],
-        }),
-        kodi.call<{ speed?: number; percentage?: number; time?: KodiTime; totaltime?: KodiTime }>(
+      const [item, props] = await Promise.all([
+        kodiCall(
+          kodi,
+          'Player.GetItem',
+          { playerid: p.playerid, properties: ['title', 'file', 'showtitle', 'season', 'episode'] },
+          decodePlayerItem,
+        ),
+        kodiCall(
+          kodi,
           'Player.GetProperties',
           { playerid: p.playerid, properties: ['speed', 'percentage', 'time', 'totaltime'] },
+          decodePlayerProps,
         ),
       ]);
       const kind: MediaKind = p.type === 'audio' || p.type === 'picture' ? p.type : 'video';

@@ -1,6 +1,8 @@
 /** Kodi JSON-RPC over HTTP (POST /jsonrpc with basic auth). Knows nothing of Node-RED. */
 import axios, { AxiosInstance } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
+import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
+import { isObj } from '../shape';
 
 export interface KodiEndpoint {
   name: string;
@@ -12,6 +14,17 @@ export interface KodiEndpoint {
   password?: string;
   /** Per-request timeout of the HTTP calls. */
   timeoutMs?: number;
+  /** The largest answer to a listing call, in bytes (other calls: SMALL_ANSWER_BYTES). */
+  maxListingBytes?: number;
+}
+
+/** Methods whose answers grow with the library: they get the listing cap, every other call the small one. */
+export function isListingMethod(method: string): boolean {
+  return (
+    /^(VideoLibrary|AudioLibrary)\.Get\w+s$/.test(method) ||
+    method === 'Files.GetDirectory' ||
+    method === 'Files.GetSources'
+  );
 }
 
 export const KODI_DEFAULTS = { httpPort: 8080, wsPort: 9090, timeoutMs: 10000 } as const;
@@ -19,12 +32,15 @@ export const KODI_DEFAULTS = { httpPort: 8080, wsPort: 9090, timeoutMs: 10000 } 
 export const KODI_FIXES: FixTexts = {
   config: 'Open the kodi-player config node and fill in the missing setting',
   unreachable:
-    "Check that Kodi runs at that address and that Settings → Services → Control → 'Allow remote control via HTTP' " +
-    'is on with this port',
+    'Kodi is not running at that address, or the HTTP port is wrong: start Kodi, check the host and port in the ' +
+    "kodi-player config node, and that Settings → Services → Control → 'Allow remote control via HTTP' is on",
   timeout: 'Kodi did not answer in time: check that it is awake and not overloaded',
   auth: 'Check the username and password in the kodi-player config node (Kodi: Settings → Services → Control)',
   protocol: "Check the HTTP port: it must be Kodi's web server port (default 8080), not another service",
   rpc: 'See the Kodi log (kodi.log) for details',
+  tooLarge:
+    "Check the HTTP port: it must be Kodi's web server port; for a very large library raise 'Largest answer' in " +
+    'the kodi-player config node',
   websocket:
     "Turn on 'Allow remote control from applications on other systems' (Kodi: Settings → Services → Control) and " +
     'check the WebSocket port (default 9090); until then everything works over HTTP with polling',
@@ -98,7 +114,7 @@ interface JsonRpcResponse {
   jsonrpc?: string;
   id?: unknown;
   result?: unknown;
-  error?: JsonRpcError;
+  error?: unknown;
 }
 
 export class KodiRpc {
@@ -131,7 +147,10 @@ export class KodiRpc {
     let data: unknown;
     try {
       const body = { jsonrpc: '2.0', method, params: params ?? {}, id };
-      const res = await this.http.post<string>('/jsonrpc', body, { signal });
+      const maxContentLength = isListingMethod(method)
+        ? (this.endpoint.maxListingBytes ?? DEFAULT_LISTING_BYTES)
+        : SMALL_ANSWER_BYTES;
+      const res = await this.http.post<string>('/jsonrpc', body, { signal, maxContentLength });
       data = res.data;
     } catch (err) {
       throw toPlayerError(err, this.label, method, KODI_FIXES, {
@@ -148,7 +167,16 @@ export class KodiRpc {
         fix: KODI_FIXES.protocol,
       });
     }
-    if (body.error) throw new KodiRpcError(this.label, method, body.error);
+    if (body.error !== undefined && body.error !== null) {
+      const e = body.error;
+      const error: JsonRpcError = isObj(e)
+        ? {
+            code: typeof e.code === 'number' ? e.code : 0,
+            message: typeof e.message === 'string' ? e.message.slice(0, 200) : 'no message',
+          }
+        : { code: 0, message: 'an error of unknown form' };
+      throw new KodiRpcError(this.label, method, error);
+    }
     if (!('result' in body)) {
       throw new PlayerError({
         player: this.label,

@@ -2,7 +2,9 @@
 import axios, { AxiosInstance, Method } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
+import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
 import { encodeQuery } from '../query';
+import { Obj, decode, obj, optObj, optStr } from '../shape';
 import type { ProbeResult } from '../kodi/probe';
 
 export interface PlexEndpoint {
@@ -12,6 +14,8 @@ export interface PlexEndpoint {
   /** X-Plex-Client-Identifier: stable for one config node, so Plex sees one device, not a new one per restart. */
   clientId: string;
   timeoutMs?: number;
+  /** The largest answer to a listing request, in bytes (other requests: SMALL_ANSWER_BYTES). */
+  maxListingBytes?: number;
 }
 
 export const PLEX_PRODUCT = 'Node-RED player-sync';
@@ -24,6 +28,7 @@ export const PLEX_FIXES: FixTexts = {
   auth:
     'The Plex token is dead or wrong: get a new X-Plex-Token and paste it into the plex-server config node, ' +
     'then deploy (no further requests are sent with this token until then)',
+  tooLarge: "Check the URL; for a very large library raise 'Largest answer' in the plex-server config node",
   protocol: 'Check the URL: it must point at Plex Media Server itself',
   http: 'See the Plex Media Server log for details',
   'not-found': 'Plex does not know this item or endpoint',
@@ -34,6 +39,12 @@ export interface PlexIdentity {
   version?: string;
 }
 
+/** The `MediaContainer` every Plex JSON answer is wrapped in (an empty one when the answer is empty). */
+export function container(body: unknown): Obj {
+  if (body === undefined) return {};
+  return optObj(obj(body, 'the answer').MediaContainer, 'MediaContainer') ?? {};
+}
+
 export function plexLabel(e: Pick<PlexEndpoint, 'name' | 'url'>): string {
   const where = e.url.trim() || 'no URL set';
   return e.name ? `Plex "${e.name}" (${where})` : `Plex (${where})`;
@@ -42,6 +53,8 @@ export function plexLabel(e: Pick<PlexEndpoint, 'name' | 'url'>): string {
 export interface RequestOptions {
   params?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
+  /** The answer grows with the library (a page, a list): it gets the listing cap instead of the small one. */
+  listing?: boolean;
   /** Send no token (public endpoints such as /identity). */
   anonymous?: boolean;
 }
@@ -101,6 +114,9 @@ export class PlexClient {
       const res = await this.http.request<string>({
         method,
         url: path,
+        maxContentLength: options.listing
+          ? (this.endpoint.maxListingBytes ?? DEFAULT_LISTING_BYTES)
+          : SMALL_ANSWER_BYTES,
         params: options.params,
         headers: options.anonymous
           ? options.headers
@@ -117,18 +133,41 @@ export class PlexClient {
     return parseJsonBody(data, this.label, call, PLEX_FIXES.protocol) as T;
   }
 
+  /**
+   * A request whose answer is decoded by `decoder`: a wrong shape is a PlayerError naming Plex, the call and the
+   * field.
+   */
+  async get<T>(
+    method: Method,
+    path: string,
+    options: RequestOptions,
+    decoder: (body: unknown) => T,
+  ): Promise<T> {
+    const body = await this.request<unknown>(method, path, options);
+    return decode(this.label, `${method.toUpperCase()} ${path}`, PLEX_FIXES.protocol, () => decoder(body));
+  }
+
   /** Needs no token: tells whether a Plex server answers at the URL. */
-  async identity(): Promise<PlexIdentity> {
-    const body = await this.request<{ MediaContainer?: PlexIdentity }>('GET', '/identity', {
-      anonymous: true,
+  identity(): Promise<PlexIdentity> {
+    return this.get('GET', '/identity', { anonymous: true }, (body) => {
+      const c = container(body);
+      return {
+        machineIdentifier: optStr(c.machineIdentifier, 'MediaContainer.machineIdentifier'),
+        version: optStr(c.version, 'MediaContainer.version'),
+      };
     });
-    return body.MediaContainer ?? {};
   }
 
   /** Needs a valid token: the way to check it. */
-  async serverInfo(): Promise<PlexServerInfo> {
-    const body = await this.request<{ MediaContainer?: PlexServerInfo }>('GET', '/');
-    return body.MediaContainer ?? {};
+  serverInfo(): Promise<PlexServerInfo> {
+    return this.get('GET', '/', {}, (body) => {
+      const c = container(body);
+      return {
+        friendlyName: optStr(c.friendlyName, 'MediaContainer.friendlyName'),
+        version: optStr(c.version, 'MediaContainer.version'),
+        machineIdentifier: optStr(c.machineIdentifier, 'MediaContainer.machineIdentifier'),
+      };
+    });
   }
 }
 

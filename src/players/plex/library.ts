@@ -2,7 +2,8 @@
 import { isUnder } from '../../sync/path-mapping';
 import type { PlaybackSession } from '../../sync/activity';
 import { PlayerError } from '../errors';
-import type { PlexClient } from './client';
+import { listOf, obj, optId, optNum, optObj, optStr, str } from '../shape';
+import { PlexClient, container } from './client';
 
 export interface PlexSection {
   key: string;
@@ -35,12 +36,56 @@ interface PlexMetadata {
 
 export const PAGE_SIZE = 200;
 
+/** One Metadata entry, with the fields we use checked and the rest left out. */
+function decodeMetadata(value: unknown, where: string): PlexMetadata {
+  const o = obj(value, where);
+  const m: PlexMetadata = {
+    ratingKey: optId(o.ratingKey, `${where}.ratingKey`),
+    title: optStr(o.title, `${where}.title`),
+    grandparentTitle: optStr(o.grandparentTitle, `${where}.grandparentTitle`),
+    parentIndex: optNum(o.parentIndex, `${where}.parentIndex`),
+    index: optNum(o.index, `${where}.index`),
+    type: optStr(o.type, `${where}.type`),
+    duration: optNum(o.duration, `${where}.duration`),
+    viewOffset: optNum(o.viewOffset, `${where}.viewOffset`),
+    Media: listOf(o.Media, `${where}.Media`, (media, w) => ({
+      Part: listOf(obj(media, w).Part, `${w}.Part`, (part, pw) => ({
+        file: optStr(obj(part, pw).file, `${pw}.file`),
+      })),
+    })),
+  };
+  const player = optObj(o.Player, `${where}.Player`);
+  if (player) {
+    m.Player = {
+      state: optStr(player.state, `${where}.Player.state`),
+      title: optStr(player.title, `${where}.Player.title`),
+      device: optStr(player.device, `${where}.Player.device`),
+    };
+  }
+  const user = optObj(o.User, `${where}.User`);
+  if (user) m.User = { title: optStr(user.title, `${where}.User.title`) };
+  return m;
+}
+
 export async function getSections(client: PlexClient): Promise<PlexSection[]> {
-  const res = await client.request<{ MediaContainer?: { Directory?: PlexSection[] } }>(
-    'GET',
-    '/library/sections',
+  return client.get('GET', '/library/sections', { listing: true }, (body) =>
+    listOf(container(body).Directory, 'MediaContainer.Directory', (d, where) => {
+      const o = obj(d, where);
+      const section: PlexSection = {
+        key: optId(o.key, `${where}.key`) ?? '',
+        title: optStr(o.title, `${where}.title`) ?? '',
+        type: optStr(o.type, `${where}.type`) ?? '',
+        Location: listOf(o.Location, `${where}.Location`, (l, w) => {
+          const loc = obj(l, w);
+          return { id: optNum(loc.id, `${w}.id`), path: str(loc.path, `${w}.path`) };
+        }),
+      };
+      // JSON answers say true/false; older servers' attribute form says 1/0.
+      if (o.refreshing !== undefined)
+        section.refreshing = o.refreshing === true || o.refreshing === 1 || o.refreshing === '1';
+      return section;
+    }),
   );
-  return res.MediaContainer?.Directory ?? [];
 }
 
 /** The section with the longest Location path holding `path`, or undefined. */
@@ -95,15 +140,23 @@ export async function findItemsByPath(
   const matches = (file: string): boolean =>
     isFile ? isUnder(file, path) && isUnder(path, file) : isUnder(file, path);
   for (let start = 0; ; start += pageSize) {
-    const res = await client.request<{ MediaContainer?: { Metadata?: PlexMetadata[]; totalSize?: number } }>(
+    const res = await client.get(
       'GET',
       `/library/sections/${encodeURIComponent(section.key)}/all`,
       {
+        listing: true,
         params: { type },
         headers: { 'X-Plex-Container-Start': String(start), 'X-Plex-Container-Size': String(pageSize) },
       },
+      (body) => {
+        const c = container(body);
+        return {
+          Metadata: listOf(c.Metadata, 'MediaContainer.Metadata', decodeMetadata),
+          totalSize: optNum(c.totalSize, 'MediaContainer.totalSize'),
+        };
+      },
     );
-    const page = res.MediaContainer?.Metadata ?? [];
+    const page = res.Metadata;
     for (const m of page) {
       const files = (m.Media ?? []).flatMap((media) => (media.Part ?? []).map((p) => p.file ?? ''));
       const file = files.find((f) => f && matches(f));
@@ -111,7 +164,7 @@ export async function findItemsByPath(
         found.push({ ratingKey: m.ratingKey, title: titleOf(m), type: m.type ?? 'unknown', file });
       }
     }
-    const total = res.MediaContainer?.totalSize;
+    const total = res.totalSize;
     if (page.length < pageSize || (total !== undefined && start + page.length >= total)) return found;
   }
 }
@@ -134,11 +187,10 @@ export async function refreshMetadata(client: PlexClient, ratingKey: string): Pr
 }
 
 export async function getPlexPlayback(client: PlexClient): Promise<PlaybackSession[]> {
-  const res = await client.request<{ MediaContainer?: { Metadata?: PlexMetadata[] } }>(
-    'GET',
-    '/status/sessions',
+  const sessions = await client.get('GET', '/status/sessions', { listing: true }, (body) =>
+    listOf(container(body).Metadata, 'MediaContainer.Metadata', decodeMetadata),
   );
-  return (res.MediaContainer?.Metadata ?? []).map((m) => ({
+  return sessions.map((m) => ({
     kind: m.type === 'track' ? 'audio' : m.type === 'photo' ? 'picture' : 'video',
     type: m.type ?? 'unknown',
     id: m.ratingKey,
