@@ -68,6 +68,7 @@ describe('Test connection (admin endpoint)', function () {
     });
     r.should.eql({
       ok: true,
+      verdict: 'ok',
       name: 'Sim Kodi',
       version: '20.1 (20.1.0)',
       http: { ok: true },
@@ -109,6 +110,7 @@ describe('Test connection (admin endpoint)', function () {
     });
     good.should.eql({
       ok: true,
+      verdict: 'ok',
       name: 'Sim Jellyfin',
       version: '10.10.7',
       http: { ok: true },
@@ -128,6 +130,7 @@ describe('Test connection (admin endpoint)', function () {
     });
     good.should.eql({
       ok: true,
+      verdict: 'ok',
       name: 'Sim Plex',
       version: plex.version,
       http: { ok: true },

@@ -4,13 +4,16 @@ import { JellyfinClient, jellyfinLabel, probeJellyfin } from '../players/jellyfi
 import { JellyfinServerNode, resolveMapper } from './common/config-nodes';
 import { probeOnFirstUser } from './common/probe';
 import { numberSetting } from './common/settings';
-import { registerTestConnection, text } from './common/test-connection';
+import { originOf, registerTestConnection, text } from './common/test-connection';
+import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
 import { useCatalog } from './common/status';
 
 interface JellyfinServerDef extends NodeDef {
   url: string;
   userId?: string;
   timeout?: string | number;
+  /** The largest answer to a listing, in MB. */
+  maxResponse?: string | number;
   mappings?: string;
 }
 
@@ -30,6 +33,7 @@ export = function (RED: NodeAPI): void {
       userId: def.userId?.trim() || undefined,
       deviceId: `player-sync-${def.id}`,
       timeoutMs: numberSetting(def.timeout, 15) * 1000,
+      maxListingBytes: listingCap(numberSetting(def.maxResponse, DEFAULT_LISTING_BYTES / 1024 / 1024)),
     };
     node.kind = 'jellyfin';
     node.label = jellyfinLabel(endpoint);
@@ -50,12 +54,18 @@ export = function (RED: NodeAPI): void {
     { credentials: { apiKey: { type: 'password' } } },
   );
 
-  registerTestConnection(RED, 'jellyfin-server', (settings, credentials) =>
-    probeJellyfin({
-      name: text(settings.name),
-      url: text(settings.url),
-      apiKey: credentials.apiKey ?? '',
-      deviceId: 'player-sync-test-connection',
-    }),
-  );
+  registerTestConnection(RED, 'jellyfin-server', {
+    origin: (settings) => originOf(text(settings.url)),
+    storedOrigin: (stored) => {
+      const client = (stored as Partial<JellyfinServerNode>).client;
+      return client ? originOf(client.endpoint.url) : undefined;
+    },
+    probe: (settings, credentials) =>
+      probeJellyfin({
+        name: text(settings.name),
+        url: text(settings.url),
+        apiKey: credentials.apiKey ?? '',
+        deviceId: 'player-sync-test-connection',
+      }),
+  });
 };

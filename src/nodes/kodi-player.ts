@@ -2,11 +2,12 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { KodiConnection } from '../players/kodi/connection';
 import { probeKodi } from '../players/kodi/probe';
-import { KODI_DEFAULTS, kodiLabel } from '../players/kodi/rpc';
+import { KODI_DEFAULTS, KodiEndpoint, hostForUrl, kodiLabel } from '../players/kodi/rpc';
+import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
 import { KodiPlayerNode, resolveMapper } from './common/config-nodes';
 import { numberSetting } from './common/settings';
 import { linkStatus, useCatalog } from './common/status';
-import { registerTestConnection, text } from './common/test-connection';
+import { originOf, registerTestConnection, text } from './common/test-connection';
 import { ConnectionUsers } from './common/users';
 
 interface KodiPlayerDef extends NodeDef {
@@ -15,6 +16,8 @@ interface KodiPlayerDef extends NodeDef {
   wsPort: string | number;
   tls?: boolean;
   timeout?: string | number;
+  /** The largest answer to a listing, in MB. */
+  maxResponse?: string | number;
   mappings?: string;
 }
 
@@ -35,6 +38,7 @@ export = function (RED: NodeAPI): void {
       wsPort: numberSetting(def.wsPort, KODI_DEFAULTS.wsPort),
       tls: def.tls === true,
       timeoutMs: numberSetting(def.timeout, KODI_DEFAULTS.timeoutMs / 1000) * 1000,
+      maxListingBytes: listingCap(numberSetting(def.maxResponse, DEFAULT_LISTING_BYTES / 1024 / 1024)),
       username: this.credentials.username,
       password: this.credentials.password,
     };
@@ -77,15 +81,23 @@ export = function (RED: NodeAPI): void {
     },
   );
 
-  registerTestConnection(RED, 'kodi-player', (settings, credentials) =>
-    probeKodi({
-      name: text(settings.name),
-      host: text(settings.host).trim(),
-      httpPort: numberSetting(settings.httpPort as string | number | undefined, KODI_DEFAULTS.httpPort),
-      wsPort: numberSetting(settings.wsPort as string | number | undefined, KODI_DEFAULTS.wsPort),
-      tls: settings.tls === true,
-      username: credentials.username,
-      password: credentials.password,
-    }),
-  );
+  const endpointOf = (settings: Record<string, unknown>): Omit<KodiEndpoint, 'username' | 'password'> => ({
+    name: text(settings.name),
+    host: text(settings.host).trim(),
+    httpPort: numberSetting(settings.httpPort as string | number | undefined, KODI_DEFAULTS.httpPort),
+    wsPort: numberSetting(settings.wsPort as string | number | undefined, KODI_DEFAULTS.wsPort),
+    tls: settings.tls === true,
+  });
+  /** Where Kodi's password goes: the web server's origin (the WebSocket carries no credentials). */
+  const kodiOrigin = (e: Pick<KodiEndpoint, 'host' | 'httpPort' | 'tls'>): string | undefined =>
+    e.host ? originOf(`${e.tls ? 'https' : 'http'}://${hostForUrl(e.host)}:${e.httpPort}`) : undefined;
+  registerTestConnection(RED, 'kodi-player', {
+    origin: (settings) => kodiOrigin(endpointOf(settings)),
+    storedOrigin: (stored) => {
+      const conn = (stored as Partial<KodiPlayerNode>).connection;
+      return conn ? kodiOrigin(conn.endpoint) : undefined;
+    },
+    probe: (settings, credentials) =>
+      probeKodi({ ...endpointOf(settings), username: credentials.username, password: credentials.password }),
+  });
 };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ChangeItem, plainItem } from '../sync/arr-event';
 import { EngineTarget, ItemOutcome, SyncEngine, WhilePlaying } from '../sync/engine';
-import { Journal } from '../sync/journal';
+import { Journal, JournalError } from '../sync/journal';
 import { groupTarget, jellyfinTarget, kodiTarget, plexTarget } from '../sync/targets';
 import type { AnyPlayerNode } from './common/config-nodes';
 import { secondsSetting } from './common/input';
@@ -29,10 +29,22 @@ interface PlayerSyncDef extends NodeDef {
   pollInterval?: string | number;
 }
 
-/** The change items of a message: items from arr-event, one item, or a bare library path. */
+/** The most change items one message may carry. */
+const MAX_ITEMS_PER_MESSAGE = 10000;
+
+/** The change items of a message: items from arr-event, one item, or a bare library path; validated. */
 function itemsOf(payload: unknown): ChangeItem[] {
   if (typeof payload === 'string') return [plainItem({ path: payload }, 'msg.payload')];
-  if (Array.isArray(payload)) return payload.map((p, i) => plainItem(p, `msg.payload[${i}]`));
+  if (Array.isArray(payload)) {
+    if (payload.length === 0)
+      throw new Error('msg.payload is an empty list: send one change item {path, action} or a list of them');
+    if (payload.length > MAX_ITEMS_PER_MESSAGE)
+      throw new Error(
+        `msg.payload holds ${payload.length} change items, more than ${MAX_ITEMS_PER_MESSAGE}: split it`,
+      );
+    // Array.from visits the holes of a sparse list too (map skips them): each is refused like any non-item.
+    return Array.from(payload as unknown[], (p, i) => plainItem(p, `msg.payload[${i}]`));
+  }
   return [plainItem(payload, 'msg.payload')];
 }
 
@@ -157,6 +169,16 @@ export = function (RED: NodeAPI): void {
     }
     try {
       const restored = engine.restore();
+      const damage = journal.damage;
+      if (damage) {
+        node.warn(
+          `player-sync: its journal ${journal.file ?? ''} was damaged (${damage.reason}): ` +
+            `${damage.dropped} record(s) dropped, ${damage.kept} kept and resumed; ` +
+            (damage.movedTo
+              ? `the damaged file is kept as ${damage.movedTo}`
+              : 'the damaged file could not be copied'),
+        );
+      }
       if (restored.length > 0) node.log(`resuming ${restored.length} change(s) from the journal`);
     } catch (err) {
       node.error(`player-sync: cannot read its journal ${journal.file ?? ''}: ${(err as Error).message}`);
@@ -183,13 +205,7 @@ export = function (RED: NodeAPI): void {
           },
         });
       } catch (err) {
-        node.status(
-          failed(
-            statusText(
-              err instanceof Error && /journal|EACCES|ENOSPC/.test(err.message) ? 'journal' : 'badInput',
-            ),
-          ),
-        );
+        node.status(failed(statusText(err instanceof JournalError ? 'journal' : 'badInput')));
         doneFn(
           err instanceof Error
             ? new Error(err.message.startsWith('player-sync') ? err.message : `player-sync: ${err.message}`, {

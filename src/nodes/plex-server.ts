@@ -4,13 +4,16 @@ import { PlexClient, plexLabel, probePlex } from '../players/plex/client';
 import { PlexServerNode, resolveMapper } from './common/config-nodes';
 import { probeOnFirstUser } from './common/probe';
 import { numberSetting } from './common/settings';
-import { registerTestConnection, text } from './common/test-connection';
+import { originOf, registerTestConnection, text } from './common/test-connection';
+import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
 import { useCatalog } from './common/status';
 
 interface PlexServerDef extends NodeDef {
   url: string;
   clientId?: string;
   timeout?: string | number;
+  /** The largest answer to a listing, in MB. */
+  maxResponse?: string | number;
   mappings?: string;
 }
 
@@ -30,6 +33,7 @@ export = function (RED: NodeAPI): void {
       // The editor fills in a UUID when the node is created; older flows fall back to the node id, also stable.
       clientId: def.clientId?.trim() || `player-sync-${def.id}`,
       timeoutMs: numberSetting(def.timeout, 15) * 1000,
+      maxListingBytes: listingCap(numberSetting(def.maxResponse, DEFAULT_LISTING_BYTES / 1024 / 1024)),
     };
     node.kind = 'plex';
     node.label = plexLabel(endpoint);
@@ -52,12 +56,18 @@ export = function (RED: NodeAPI): void {
     },
   );
 
-  registerTestConnection(RED, 'plex-server', (settings, credentials) =>
-    probePlex({
-      name: text(settings.name),
-      url: text(settings.url),
-      token: credentials.token ?? '',
-      clientId: text(settings.clientId) || 'player-sync-test-connection',
-    }),
-  );
+  registerTestConnection(RED, 'plex-server', {
+    origin: (settings) => originOf(text(settings.url)),
+    storedOrigin: (stored) => {
+      const client = (stored as Partial<PlexServerNode>).client;
+      return client ? originOf(client.endpoint.url) : undefined;
+    },
+    probe: (settings, credentials) =>
+      probePlex({
+        name: text(settings.name),
+        url: text(settings.url),
+        token: credentials.token ?? '',
+        clientId: text(settings.clientId) || 'player-sync-test-connection',
+      }),
+  });
 };

@@ -3,6 +3,7 @@
  * carries a secret: messages are built from our own words, never from an HTTP library's error (whose config holds
  * the request headers).
  */
+import { STATUS_CODES } from 'node:http';
 import { AxiosError } from 'axios';
 import { sizeText } from './limits';
 
@@ -15,6 +16,7 @@ export type PlayerErrorCode =
   | 'protocol' // the answer is not what the protocol says (malformed JSON, HTML instead of JSON…)
   | 'rpc' // Kodi answered with a JSON-RPC error
   | 'not-found'
+  | 'tls' // the TLS handshake or the server's certificate failed
   | 'websocket';
 
 export interface PlayerErrorInit {
@@ -66,9 +68,49 @@ const NETWORK_CODES: Record<string, string> = {
   ENOTFOUND: 'host name not found',
   EAI_AGAIN: 'host name lookup failed',
   EPIPE: 'the connection was closed',
+};
+
+/** Network error codes that mean TLS failed, with what to say. */
+const TLS_CODES: Record<string, string> = {
   EPROTO: 'TLS handshake failed (is TLS on for a plain HTTP port?)',
   ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is TLS on for a plain HTTP port?)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed",
+  SELF_SIGNED_CERT_IN_CHAIN: "the server's TLS certificate chain is self-signed",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's TLS certificate cannot be verified",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the server's TLS certificate cannot be verified",
+  CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate is for another name",
 };
+
+/** Each way a "Test connection" can end, for the editor to say in a word. */
+export type ProbeVerdict =
+  | 'ok'
+  | 'config' // the dialog's settings are incomplete or wrong
+  | 'unreachable'
+  | 'timeout'
+  | 'auth-refused'
+  | 'wrong-server' // something answers, but not this kind of server
+  | 'tls-error';
+
+/** The verdict for a failure: what a person setting up the connection needs to know first. */
+export function verdictOf(err: unknown): ProbeVerdict {
+  if (!(err instanceof PlayerError)) return 'wrong-server';
+  switch (err.code) {
+    case 'config':
+      return 'config';
+    case 'unreachable':
+    case 'websocket':
+      return 'unreachable';
+    case 'timeout':
+      return 'timeout';
+    case 'auth':
+      return 'auth-refused';
+    case 'tls':
+      return 'tls-error';
+    default:
+      return 'wrong-server';
+  }
+}
 
 /**
  * Turns any failure of an HTTP request into a PlayerError. `statusCodes` lets a client say what a status means
@@ -99,12 +141,14 @@ export function toPlayerError(
       }
       const code: PlayerErrorCode =
         status === 401 || status === 403 ? 'auth' : status === 404 ? 'not-found' : 'http';
+      // The status text is Node's own, not the server's reason phrase (which could say anything).
+      const text = STATUS_CODES[status];
       return new PlayerError({
         player,
         call,
         status,
         code,
-        reason: `HTTP ${status}${err.response?.statusText ? ` ${err.response.statusText}` : ''}`,
+        reason: `HTTP ${status}${text ? ` ${text}` : ''}`,
         fix: fixes[code],
         retryable: status >= 500,
       });
@@ -128,6 +172,10 @@ export function toPlayerError(
         reason: 'no answer in time',
         fix: fixes.timeout,
       });
+    }
+    const tls = err.code ? TLS_CODES[err.code] : undefined;
+    if (tls) {
+      return new PlayerError({ player, call, code: 'tls', reason: tls, fix: fixes.tls, retryable: false });
     }
     const reason = (err.code && NETWORK_CODES[err.code]) ?? `network error${err.code ? ` ${err.code}` : ''}`;
     return new PlayerError({ player, call, code: 'unreachable', reason, fix: fixes.unreachable });

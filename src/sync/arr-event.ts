@@ -1,6 +1,9 @@
 /**
  * Radarr and Sonarr webhook bodies → change items (../shared/reference/webhooks.md). Only Download, Rename and
  * the *Delete events touch library files; the others are "ignored", and Test is "test".
+ *
+ * Bodies are untrusted: every problem ends in an ArrEventError that names the field and says what to send instead.
+ * Items are built from known, type-checked fields only, so that what reaches the journal is plain JSON.
  */
 import { folderOf, parsePath } from './path-mapping';
 import { CHANGE_ACTIONS, ChangeAction } from './result';
@@ -36,6 +39,15 @@ export class ArrEventError extends Error {
   }
 }
 
+/** Longest path or file name an item may hold (PATH_MAX on Linux). */
+const MAX_PATH = 4096;
+/** Longest title, source or event. */
+const MAX_TEXT = 1000;
+/** Most episode numbers in one item or one body. */
+const MAX_EPISODES = 1000;
+const CONTROL_CHARACTER =
+  'contains a control character (NUL or a line break): no player can hold such a path';
+
 const NO_FILES = new Set([
   'Grab',
   'Health',
@@ -45,76 +57,162 @@ const NO_FILES = new Set([
   'SeriesAdd',
   'ManualInteractionRequired',
 ]);
+const FILE_EVENTS = new Set([
+  'Download',
+  'Rename',
+  'MovieDelete',
+  'SeriesDelete',
+  'MovieFileDelete',
+  'EpisodeFileDelete',
+]);
 
-interface ArrMovie {
-  title?: string;
-  year?: number;
-  folderPath?: string;
-  tmdbId?: number;
-  imdbId?: string;
-}
-interface ArrSeries {
-  title?: string;
-  year?: number;
-  path?: string;
-  tvdbId?: number;
-  tmdbId?: number;
-  imdbId?: string;
-}
-interface ArrFile {
-  path?: string;
-  previousPath?: string;
-}
-interface ArrEpisode {
-  seasonNumber?: number;
-  episodeNumber?: number;
-}
+type Obj = Record<string, unknown>;
+type Meta = Omit<ChangeItem, 'path' | 'action'>;
+
+/** A body after its shape was checked: objects are objects, lists are lists of objects. */
 interface ArrBody {
-  eventType?: unknown;
-  instanceName?: string;
-  movie?: ArrMovie;
-  series?: ArrSeries;
-  movieFile?: ArrFile;
-  episodeFile?: ArrFile;
-  episodeFiles?: ArrFile[];
-  episodes?: ArrEpisode[];
-  renamedMovieFiles?: ArrFile[];
-  renamedEpisodeFiles?: ArrFile[];
-  isUpgrade?: boolean;
-  deleteReason?: string;
-  destinationPath?: string;
+  eventType: string;
+  source?: string;
+  movie?: Obj;
+  series?: Obj;
+  movieFile?: Obj;
+  episodeFile?: Obj;
+  episodeFiles?: Obj[];
+  episodes?: Obj[];
+  renamedMovieFiles?: Obj[];
+  renamedEpisodeFiles?: Obj[];
+  isUpgrade: boolean;
+  deleteReason?: unknown;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+/** A record: not null, not a list, not binary data (a Buffer). */
+const isObject = (v: unknown): v is Obj =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
+const blank = (v: unknown): boolean => absent(v) || (typeof v === 'string' && v.trim() === '');
+
+/** A string that is not blank and not too long, else undefined (for metadata, where a bad value is left out). */
+const textOf = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() !== '' && v.length <= MAX_TEXT ? v : undefined;
+/** A finite number, else undefined. */
+const numberOf = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+function isControl(code: number): boolean {
+  return code <= 0x1f || code === 0x7f;
+}
+
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (isControl(s.charCodeAt(i))) return true;
+  return false;
+}
+
+/** `s` with each run of control characters (C0, DEL and C1) replaced by one space (none next to a space). */
+function printable(s: string): string {
+  let out = '';
+  let gap = false;
+  for (const ch of s) {
+    const code = ch.charCodeAt(0);
+    if (isControl(code) || (code >= 0x80 && code <= 0x9f)) {
+      gap = true;
+      continue;
+    }
+    if (gap && out !== '' && !out.endsWith(' ') && ch !== ' ') out += ' ';
+    gap = false;
+    out += ch;
+  }
+  return out;
+}
+
+/** A short, safe description of any value for an error message: never throws, never echoes much. */
+function shown(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      // JSON.stringify escapes control characters and quotes.
+      return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+    case 'number':
+    case 'boolean':
+      return String(v);
+    case 'bigint':
+      return 'a BigInt';
+    case 'undefined':
+      return 'nothing';
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return 'a list';
+      if (v instanceof Uint8Array) return 'binary data';
+      return 'an object';
+  }
+}
+
+/** Any error as an ArrEventError: the last resort for bodies whose reading throws (getters, proxies). */
+function asArrEventError(err: unknown, what: string): ArrEventError {
+  if (err instanceof ArrEventError) return err;
+  let detail: string;
+  try {
+    // A thrown Error's message may be anything when the thrower is hostile.
+    const message: unknown = err instanceof Error ? err.message : err;
+    detail = typeof message === 'string' ? printable(message).slice(0, 100) : shown(message);
+  } catch {
+    detail = 'unknown error';
+  }
+  return new ArrEventError(
+    `${what} could not be read (${detail}): send plain JSON data (objects, lists, strings, numbers)`,
+  );
+}
 
 /** A body as it arrives: an object, or JSON in a string (a webhook posted as text/plain). */
 export function parseBody(body: unknown): unknown {
+  if (body instanceof Uint8Array) {
+    throw new ArrEventError(
+      'the body is binary data (a Buffer): send the webhook\'s JSON body as an object or a string (an "http in" ' +
+        'node parses application/json bodies by itself)',
+    );
+  }
   if (typeof body !== 'string') return body;
+  if (body.trim() === '') throw new ArrEventError("the body is empty text: send the webhook's JSON body");
   try {
     return JSON.parse(body) as unknown;
   } catch {
+    const start = printable(body.slice(0, 200)).trim().slice(0, 30);
     throw new ArrEventError(
-      `the body is text but not JSON (starts with "${body.trim().slice(0, 30)}"): send the webhook's JSON body`,
+      `the body is text but not JSON (starts with "${start}"): send the webhook's JSON body`,
     );
   }
 }
 
 /** Turns one webhook body, or plain {path, action} items, into change items. */
 export function arrToChanges(raw: unknown): ArrOutcome {
+  try {
+    return toChanges(raw);
+  } catch (err) {
+    throw asArrEventError(err, 'the body');
+  }
+}
+
+function toChanges(raw: unknown): ArrOutcome {
   const body = parseBody(raw);
-  if (Array.isArray(body))
-    return { result: 'changes', items: body.map((b, i) => plainItem(b, `item ${i + 1}`)) };
-  if (body === null || typeof body !== 'object') {
+  if (Array.isArray(body)) {
+    const items: ChangeItem[] = [];
+    // A loop, not map(): map() skips the holes of a sparse array, which would leave holes among the items.
+    for (let i = 0; i < body.length; i++) items.push(plainItem(body[i], `item ${i + 1}`));
+    return { result: 'changes', items };
+  }
+  if (!isObject(body)) {
     throw new ArrEventError(
-      `expected a Radarr/Sonarr webhook body or {path, action}, not ${JSON.stringify(body)}`,
+      `expected a Radarr/Sonarr webhook body or {path, action}, not ${shown(body)}: send the webhook's JSON ` +
+        'body, or {"path": "/library/folder/", "action": "added"}',
     );
   }
-  const b = body as ArrBody;
-  if (b.eventType === undefined) return { result: 'changes', items: [plainItem(body, 'the item')] };
-  if (typeof b.eventType !== 'string')
+  if (body.eventType === undefined) return { result: 'changes', items: [plainItem(body, 'the item')] };
+  if (typeof body.eventType !== 'string')
     throw new ArrEventError('"eventType" must be a string such as "Download"');
-  const eventType = b.eventType;
-  const source = b.instanceName;
+  const eventType = body.eventType;
+  const source = textOf(body.instanceName);
   if (eventType === 'Test') {
     return {
       result: 'test',
@@ -126,95 +224,290 @@ export function arrToChanges(raw: unknown): ArrOutcome {
   if (NO_FILES.has(eventType)) {
     return { result: 'ignored', eventType, source, reason: `${eventType} touches no library files` };
   }
-  const items = changesOf(eventType, b);
+  if (!FILE_EVENTS.has(eventType)) {
+    throw new ArrEventError(
+      `unknown event type ${shown(eventType)}: arr-event understands Download, Rename, MovieDelete, ` +
+        'MovieFileDelete, SeriesDelete, EpisodeFileDelete and Test (and ignores Grab, Health and the like)',
+    );
+  }
+  const items = changesOf(readBody(body, eventType, source));
   if (items.length === 0) {
     throw new ArrEventError(
-      `${eventType} from ${source ?? 'an *arr app'} has no file or folder path in its body`,
+      `${eventType} from ${source ?? 'an *arr app'} has no file or folder path in its body: send ` +
+        '"movieFile.path" or "movie.folderPath" (Radarr), "episodeFile.path" or "series.path" (Sonarr)',
     );
   }
   return { result: 'changes', items: dedupe(items) };
 }
 
-function changesOf(eventType: string, b: ArrBody): ChangeItem[] {
-  const source = b.instanceName;
+const OBJECT_EXAMPLES: Record<string, string> = {
+  movie: '{"title": "Inception", "folderPath": "/movies/Inception (2010)"}',
+  series: '{"title": "Severance", "path": "/tv/Severance"}',
+  movieFile: '{"path": "/movies/Inception (2010)/Inception (2010).mkv"}',
+  episodeFile: '{"path": "/tv/Severance/Season 01/Severance - S01E01.mkv"}',
+};
+const LIST_EXAMPLES: Record<string, string> = {
+  episodes: '{"seasonNumber": 1, "episodeNumber": 1}',
+  episodeFiles: '{"path": "/tv/Severance/Season 01/Severance - S01E01.mkv"}',
+  renamedMovieFiles: '{"previousPath": "…", "path": "…"}',
+  renamedEpisodeFiles: '{"previousPath": "…", "path": "…"}',
+};
+
+function objectField(body: Obj, key: string): Obj | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (!isObject(v))
+    throw new ArrEventError(`"${key}" must be an object such as ${OBJECT_EXAMPLES[key]}, not ${shown(v)}`);
+  return v;
+}
+
+function listField(body: Obj, key: string): Obj[] | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  const example = LIST_EXAMPLES[key];
+  if (!Array.isArray(v))
+    throw new ArrEventError(`"${key}" must be a list, not ${shown(v)}: send [${example}, …]`);
+  const list: unknown[] = v;
+  if (key === 'episodes' && list.length > MAX_EPISODES)
+    throw new ArrEventError(`"episodes" has ${list.length} entries: send at most ${MAX_EPISODES}`);
+  const out: Obj[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const element = list[i];
+    if (!isObject(element))
+      throw new ArrEventError(`"${key}[${i}]" must be an object such as ${example}, not ${shown(element)}`);
+    out.push(element);
+  }
+  return out;
+}
+
+function readBody(body: Obj, eventType: string, source: string | undefined): ArrBody {
+  return {
+    eventType,
+    source,
+    movie: objectField(body, 'movie'),
+    series: objectField(body, 'series'),
+    movieFile: objectField(body, 'movieFile'),
+    episodeFile: objectField(body, 'episodeFile'),
+    episodeFiles: listField(body, 'episodeFiles'),
+    episodes: listField(body, 'episodes'),
+    renamedMovieFiles: listField(body, 'renamedMovieFiles'),
+    renamedEpisodeFiles: listField(body, 'renamedEpisodeFiles'),
+    // Only a real true is an upgrade: "false" or 1 are not.
+    isUpgrade: body.isUpgrade === true,
+    deleteReason: body.deleteReason,
+  };
+}
+
+/** Checks a path from a body: bounded, free of control characters, absolute, without "..". */
+function checkedArrPath(path: string, name: string): string {
+  if (path.length > MAX_PATH)
+    throw new ArrEventError(`${name} is ${path.length} characters long: send a path of at most ${MAX_PATH}`);
+  if (hasControl(path)) throw new ArrEventError(`${name} ${CONTROL_CHARACTER}`);
+  try {
+    parsePath(path);
+  } catch (err) {
+    throw new ArrEventError(`${name}: ${(err as Error).message}`);
+  }
+  return path;
+}
+
+/** The path in `owner[key]`, checked; undefined when it is missing or blank. */
+function pathField(owner: Obj | undefined, key: string, name: string): string | undefined {
+  const v = owner?.[key];
+  if (blank(v)) return undefined;
+  if (typeof v !== 'string')
+    throw new ArrEventError(`"${name}" must be a string, not ${shown(v)}: send the absolute path`);
+  return checkedArrPath(v, `"${name}"`);
+}
+
+/** The separator a path is written with: backslash for C:\… and \\server\…, else a slash. */
+function separatorOf(base: string): '/' | '\\' {
+  if (/^[a-zA-Z]:\//.test(base)) return '/';
+  return /^[a-zA-Z]:/.test(base) || base.startsWith('\\\\') ? '\\' : '/';
+}
+
+/**
+ * `base` + `relative` (a file's `relativePath` under the movie or series folder), in the base's separator style.
+ * Refuses a relative path that is absolute or climbs out with "..".
+ */
+function joinedPath(
+  base: string,
+  baseName: string,
+  relative: unknown,
+  relativeName: string,
+): string | undefined {
+  if (blank(relative)) return undefined;
+  if (typeof relative !== 'string') {
+    throw new ArrEventError(
+      `"${relativeName}" must be a string, not ${shown(relative)}: send the file's path relative to "${baseName}"`,
+    );
+  }
+  if (relative.length > MAX_PATH) {
+    throw new ArrEventError(
+      `"${relativeName}" is ${relative.length} characters long: send a path of at most ${MAX_PATH}`,
+    );
+  }
+  if (hasControl(relative)) throw new ArrEventError(`"${relativeName}" ${CONTROL_CHARACTER}`);
+  if (
+    /^[\\/]/.test(relative) ||
+    /^[a-zA-Z]:/.test(relative) ||
+    /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(relative)
+  ) {
+    throw new ArrEventError(
+      `"${relativeName}" ${shown(relative)} is absolute: send a path relative to "${baseName}", ` +
+        `or the whole path as "${relativeName.replace(/relativePath$/, 'path')}"`,
+    );
+  }
+  const segments = relative.split(/[\\/]/).filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) {
+    throw new ArrEventError(
+      `"${relativeName}" ${shown(relative)} contains a ".." segment: send a path inside "${baseName}" without ".."`,
+    );
+  }
+  if (segments.length === 0) return undefined;
+  const separator = separatorOf(base);
+  let end = base.length;
+  while (end > 0 && (base[end - 1] === '/' || base[end - 1] === '\\')) end--;
+  return checkedArrPath(
+    base.slice(0, end) + separator + segments.join(separator),
+    `the path built from "${baseName}" and "${relativeName}"`,
+  );
+}
+
+/** A file's path: its `path`, else its `relativePath` under the folder `base()` gives. */
+function fileField(
+  file: Obj | undefined,
+  name: string,
+  base: () => string | undefined,
+  baseName: string,
+): string | undefined {
+  if (!file) return undefined;
+  const path = pathField(file, 'path', `${name}.path`);
+  if (path !== undefined || blank(file.relativePath)) return path;
+  const folder = base();
+  return folder === undefined
+    ? undefined
+    : joinedPath(folder, baseName, file.relativePath, `${name}.relativePath`);
+}
+
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function idsOf(imdb: unknown, tmdb: unknown, tvdb: unknown): ChangeItem['ids'] {
+  return defined({ imdb: textOf(imdb), tmdb: numberOf(tmdb), tvdb: numberOf(tvdb) });
+}
+
+function changesOf(b: ArrBody): ChangeItem[] {
+  const { eventType, source } = b;
   const base = { source, event: eventType };
-  const movie = (): Omit<ChangeItem, 'path' | 'action'> => ({
-    ...base,
-    type: 'movie',
-    ids: { imdb: b.movie?.imdbId, tmdb: b.movie?.tmdbId },
-    title: b.movie?.title,
-    year: b.movie?.year,
-  });
-  const series = (type: MediaType): Omit<ChangeItem, 'path' | 'action'> => {
-    const episodes = (b.episodes ?? [])
-      .map((e) => e.episodeNumber)
+  const movie = (): Meta => {
+    const m = b.movie ?? {};
+    return defined({
+      ...base,
+      type: 'movie' as const,
+      ids: idsOf(m.imdbId, m.tmdbId, undefined),
+      title: textOf(m.title),
+      year: numberOf(m.year),
+    });
+  };
+  const series = (type: MediaType): Meta => {
+    const s = b.series ?? {};
+    const episodes = b.episodes ?? [];
+    const numbers = episodes
+      .map((e) => numberOf(e.episodeNumber))
       .filter((n): n is number => n !== undefined);
-    return {
+    return defined({
       ...base,
       type,
-      ids: { imdb: b.series?.imdbId, tmdb: b.series?.tmdbId, tvdb: b.series?.tvdbId },
-      title: b.series?.title,
-      year: b.series?.year,
-      ...(type === 'episode' && b.episodes?.length
-        ? { season: b.episodes[0].seasonNumber, episode: episodes[0], episodes }
+      ids: idsOf(s.imdbId, s.tmdbId, s.tvdbId),
+      title: textOf(s.title),
+      year: numberOf(s.year),
+      ...(type === 'episode' && episodes.length > 0
+        ? {
+            season: numberOf(episodes[0].seasonNumber),
+            episode: numbers.at(0),
+            episodes: numbers.length > 0 ? numbers : undefined,
+          }
         : {}),
-    };
+    });
   };
+  const itemPath = (path: string, name: string): string => checkedArrPath(folderOf(path), name);
   const fileItem = (
     file: string | undefined,
     action: ChangeAction,
-    meta: Omit<ChangeItem, 'path' | 'action'>,
-  ): ChangeItem[] => (file ? [{ ...meta, path: folderOf(file), file, action }] : []);
+    meta: Meta,
+    name: string,
+  ): ChangeItem[] => (file ? [{ ...meta, path: itemPath(file, `the folder of ${name}`), file, action }] : []);
   const folderItem = (
     folder: string | undefined,
     action: ChangeAction,
-    meta: Omit<ChangeItem, 'path' | 'action'>,
+    meta: Meta,
+    name: string,
   ): ChangeItem[] =>
-    folder ? [{ ...meta, path: folderOf(folder + (/[\\/]$/.test(folder) ? '' : '/')), action }] : [];
+    folder
+      ? [
+          {
+            ...meta,
+            path: itemPath(folder + (/[\\/]$/.test(folder) ? '' : '/'), `the folder of ${name}`),
+            action,
+          },
+        ]
+      : [];
+  const movieFolder = (): string | undefined => pathField(b.movie, 'folderPath', 'movie.folderPath');
+  const seriesFolder = (): string | undefined => pathField(b.series, 'path', 'series.path');
+  const movieFile = (): string | undefined =>
+    fileField(b.movieFile, 'movieFile', movieFolder, 'movie.folderPath');
+  const episodeFile = (): string | undefined =>
+    fileField(b.episodeFile, 'episodeFile', seriesFolder, 'series.path');
+  const fileDeleteAction: ChangeAction = b.deleteReason === 'upgrade' ? 'updated' : 'removed';
 
   switch (eventType) {
     case 'Download': {
       const action: ChangeAction = b.isUpgrade ? 'updated' : 'added';
       if (b.movie) {
-        const file = str(b.movieFile?.path);
-        return file ? fileItem(file, action, movie()) : folderItem(str(b.movie.folderPath), action, movie());
+        const file = movieFile();
+        return file
+          ? fileItem(file, action, movie(), '"movieFile"')
+          : folderItem(movieFolder(), action, movie(), '"movie.folderPath"');
       }
       // Sonarr "On Import Complete": one body for many files, episodeFiles[] and no episodeFile.
-      const files = b.episodeFiles?.map((f) => str(f.path)).filter((f): f is string => f !== undefined) ?? [];
-      if (files.length > 0) return files.flatMap((f) => fileItem(f, action, series('episode')));
-      return fileItem(str(b.episodeFile?.path), action, series('episode'));
+      const files = (b.episodeFiles ?? []).flatMap((f, i) => {
+        const name = `episodeFiles[${i}]`;
+        const file = fileField(f, name, seriesFolder, 'series.path');
+        return file === undefined ? [] : [{ file, name }];
+      });
+      if (files.length > 0)
+        return files.flatMap(({ file, name }) => fileItem(file, action, series('episode'), `"${name}"`));
+      return fileItem(episodeFile(), action, series('episode'), '"episodeFile"');
     }
     case 'Rename': {
+      const key = b.movie ? 'renamedMovieFiles' : 'renamedEpisodeFiles';
       const renamed = b.movie ? b.renamedMovieFiles : b.renamedEpisodeFiles;
       const meta = b.movie ? movie() : series('episode');
-      return (renamed ?? []).flatMap((f) => {
-        const now = str(f.path);
-        const before = str(f.previousPath);
-        const items = fileItem(now, 'updated', meta);
+      return (renamed ?? []).flatMap((f, i) => {
+        const name = `${key}[${i}]`;
+        const now = pathField(f, 'path', `${name}.path`);
+        const before = pathField(f, 'previousPath', `${name}.previousPath`);
+        const items = fileItem(now, 'updated', meta, `"${name}.path"`);
         // A file that moved to another folder leaves its old folder: that one loses the item.
         if (before && now && folderOf(before) !== folderOf(now))
-          items.push(...fileItem(before, 'removed', meta));
+          items.push(...fileItem(before, 'removed', meta, `"${name}.previousPath"`));
         return items;
       });
     }
     case 'MovieDelete':
-      return folderItem(str(b.movie?.folderPath), 'removed', movie());
+      return folderItem(movieFolder(), 'removed', movie(), '"movie.folderPath"');
     case 'SeriesDelete':
-      return folderItem(str(b.series?.path), 'removed', series('tvshow'));
+      return folderItem(seriesFolder(), 'removed', series('tvshow'), '"series.path"');
     case 'MovieFileDelete':
       // A file deleted for an upgrade is followed by the Download of the new one: that is an update.
-      return fileItem(str(b.movieFile?.path), b.deleteReason === 'upgrade' ? 'updated' : 'removed', movie());
+      return fileItem(movieFile(), fileDeleteAction, movie(), '"movieFile"');
     case 'EpisodeFileDelete':
-      return fileItem(
-        str(b.episodeFile?.path),
-        b.deleteReason === 'upgrade' ? 'updated' : 'removed',
-        series('episode'),
-      );
+      return fileItem(episodeFile(), fileDeleteAction, series('episode'), '"episodeFile"');
     default:
-      throw new ArrEventError(
-        `unknown event type "${eventType}": arr-event understands Download, Rename, MovieDelete, MovieFileDelete, ` +
-          'SeriesDelete, EpisodeFileDelete and Test (and ignores Grab, Health and the like)',
-      );
+      // toChanges() lets only FILE_EVENTS through.
+      return [];
   }
 }
 
@@ -230,31 +523,110 @@ function dedupe(items: ChangeItem[]): ChangeItem[] {
   return [...seen.values()];
 }
 
-/** A plain change item: {path, action} and optional fields, validated. */
+/**
+ * A plain change item: {path, action} and optional fields, validated. The item is built from the known fields
+ * only; anything else in `value` is left behind (it may be circular, a BigInt or a Buffer, and items are journaled
+ * as JSON). `null` counts as absent.
+ */
 export function plainItem(value: unknown, what: string): ChangeItem {
-  if (value === null || typeof value !== 'object')
-    throw new ArrEventError(`${what} is not an object with a path`);
-  const v = value as Record<string, unknown>;
-  const path = str(v.path);
-  if (!path) throw new ArrEventError(`${what} has no "path": give the library path of the file or folder`);
   try {
-    parsePath(path);
+    return readPlainItem(value, what);
   } catch (err) {
-    throw new ArrEventError(`${what}: ${(err as Error).message}`);
+    throw asArrEventError(err, what);
   }
+}
+
+function plainPath(v: unknown, key: 'path' | 'file', what: string): string {
+  if (typeof v !== 'string') {
+    throw new ArrEventError(
+      `${what} has "${key}" ${shown(v)}: give the library path of the file or folder as a string`,
+    );
+  }
+  if (v.length > MAX_PATH)
+    throw new ArrEventError(`${what} has a "${key}" of ${v.length} characters: give at most ${MAX_PATH}`);
+  if (hasControl(v)) throw new ArrEventError(`${what} has a "${key}" that ${CONTROL_CHARACTER}`);
+  try {
+    parsePath(v);
+  } catch (err) {
+    throw new ArrEventError(`${what}${key === 'path' ? '' : ` "${key}"`}: ${(err as Error).message}`);
+  }
+  return v;
+}
+
+function plainText(v: Obj, key: 'title' | 'source' | 'event', what: string): string | undefined {
+  const x = v[key];
+  if (absent(x)) return undefined;
+  if (typeof x !== 'string') throw new ArrEventError(`${what} has "${key}" ${shown(x)}: give a string`);
+  if (x.length > MAX_TEXT)
+    throw new ArrEventError(`${what} has a "${key}" of ${x.length} characters: give at most ${MAX_TEXT}`);
+  return x;
+}
+
+function plainNumber(x: unknown, name: string, what: string): number | undefined {
+  if (absent(x)) return undefined;
+  if (typeof x !== 'number' || !Number.isFinite(x))
+    throw new ArrEventError(`${what} has "${name}" ${shown(x)}: give a number`);
+  return x;
+}
+
+function plainEpisodes(x: unknown, what: string): number[] | undefined {
+  if (absent(x)) return undefined;
+  if (!Array.isArray(x))
+    throw new ArrEventError(
+      `${what} has "episodes" ${shown(x)}: give a list of episode numbers such as [1, 2]`,
+    );
+  const list: unknown[] = x;
+  if (list.length > MAX_EPISODES)
+    throw new ArrEventError(`${what} has ${list.length} "episodes": give at most ${MAX_EPISODES}`);
+  const out: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i];
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      throw new ArrEventError(`${what} has "episodes[${i}]" ${shown(n)}: give a number`);
+    out.push(n);
+  }
+  return out;
+}
+
+function readPlainItem(value: unknown, what: string): ChangeItem {
+  if (!isObject(value)) {
+    throw new ArrEventError(
+      `${what} is not an object with a path (it is ${shown(value)}): give {"path": "/library/folder/", ` +
+        '"action": "added"}',
+    );
+  }
+  const v = value;
+  if (blank(v.path))
+    throw new ArrEventError(`${what} has no "path": give the library path of the file or folder`);
+  const path = plainPath(v.path, 'path', what);
+  const file = absent(v.file) ? undefined : plainPath(v.file, 'file', what);
   const action = v.action ?? 'added';
   if (typeof action !== 'string' || !(CHANGE_ACTIONS as readonly string[]).includes(action)) {
-    throw new ArrEventError(`${what} has action ${JSON.stringify(action)}: use ${CHANGE_ACTIONS.join(', ')}`);
+    throw new ArrEventError(`${what} has action ${shown(action)}: use ${CHANGE_ACTIONS.join(', ')}`);
   }
-  const type = v.type;
+  const type = v.type ?? undefined;
   if (type !== undefined && type !== 'movie' && type !== 'episode' && type !== 'tvshow') {
-    throw new ArrEventError(`${what} has type ${JSON.stringify(type)}: use movie, episode or tvshow`);
+    throw new ArrEventError(`${what} has type ${shown(type)}: use movie, episode or tvshow`);
   }
-  return {
-    ...(v as Partial<ChangeItem>),
+  const ids = v.ids;
+  if (!absent(ids) && !isObject(ids)) {
+    throw new ArrEventError(
+      `${what} has "ids" ${shown(ids)}: give an object such as {"imdb": "tt1375666", "tmdb": 27205}`,
+    );
+  }
+  return defined({
     path,
+    file,
     action: action as ChangeAction,
     type,
-    ids: (v.ids as ChangeItem['ids'] | undefined) ?? {},
-  };
+    // An id of the wrong type is left out: ids only help to find the item, the path is what counts.
+    ids: isObject(ids) ? idsOf(ids.imdb, ids.tmdb, ids.tvdb) : {},
+    title: plainText(v, 'title', what),
+    year: plainNumber(v.year, 'year', what),
+    season: plainNumber(v.season, 'season', what),
+    episode: plainNumber(v.episode, 'episode', what),
+    episodes: plainEpisodes(v.episodes, what),
+    source: plainText(v, 'source', what),
+    event: plainText(v, 'event', what),
+  });
 }

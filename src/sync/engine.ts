@@ -319,24 +319,26 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     return entries;
   }
 
-  /** Journals the items (so they survive a restart), then queues them for every player; returns their ids. */
+  /**
+   * Journals the items (so they survive a restart), then queues them for every player; returns their ids. All of
+   * them or none: an item that cannot be journaled refuses the whole message with a JournalError, and nothing of
+   * it is queued.
+   */
   accept(items: ChangeItem[], priority: 'high' | 'normal'): string[] {
-    const ids = items.map((item) => {
-      const id = `${Date.now().toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-      this.journal.put({
-        id,
-        item,
-        priority,
-        at: Date.now(),
-        targets: Object.fromEntries(this.runners.map((r) => [r.target.key, 'pending' as const])),
-        results: {},
-      });
-      return { id, item };
-    });
-    this.accepted += ids.length;
-    for (const { id, item } of ids) for (const runner of this.runners) runner.add(id, item, priority);
+    const now = Date.now();
+    const entries: JournalEntry[] = items.map((item) => ({
+      id: `${now.toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
+      item,
+      priority,
+      at: now,
+      targets: Object.fromEntries(this.runners.map((r) => [r.target.key, 'pending' as const])),
+      results: {},
+    }));
+    this.journal.putAll(entries);
+    this.accepted += entries.length;
+    for (const { id, item } of entries) for (const runner of this.runners) runner.add(id, item, priority);
     this.progress();
-    return ids.map((x) => x.id);
+    return entries.map((e) => e.id);
   }
 
   isCancelled(id: string): boolean {

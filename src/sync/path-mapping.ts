@@ -69,6 +69,13 @@ export function parsePath(input: string): ParsedPath {
   if (typeof input !== 'string' || input.trim() === '') {
     throw new PathMappingError(`path is empty: ${ABSOLUTE_HINT}`);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(input)) {
+    throw new PathMappingError(
+      `path ${JSON.stringify(input.slice(0, 200))} contains a control character (NUL, a tab or a line break): ` +
+        'no player can hold such a path; send the path as the library has it',
+    );
+  }
   const path = input.trim();
   const url = URL_RE.exec(path);
   if (url) {

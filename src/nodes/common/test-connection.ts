@@ -1,44 +1,91 @@
 /**
- * The "Test connection" button of the config nodes: an admin endpoint (Node-RED's admin permissions) that tries
- * the settings as they stand in the dialog. Credentials left unchanged in the dialog come from the stored ones;
- * nothing secret is sent back.
+ * The "Test connection" button of the config nodes: an admin endpoint (the config node type's write permission)
+ * that tries the settings as they stand in the dialog.
+ *
+ * Stored credentials are only ever sent to the origin (scheme, host, port) they were stored for: when the dialog
+ * names another origin, the test uses only what was typed into the request, or nothing. The answer says what was
+ * found in a word (`verdict`) and in our own words; it never holds a secret or what the remote server sent back.
  */
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import type { ProbeResult } from '../../players/kodi/probe';
+import { isObj } from '../../players/shape';
 
 /** The editor's stand-in for a password it was not shown. */
 const UNCHANGED = '__PWRD__';
 
-export function registerTestConnection(
-  RED: NodeAPI,
-  type: string,
-  probe: (
+export interface TestConnectionHooks {
+  /** The origin the dialog's settings point at (`http://host:port`), or undefined when they name none. */
+  origin(settings: Record<string, unknown>): string | undefined;
+  /** The origin a deployed config node of this type stores its credentials for. */
+  storedOrigin(node: unknown): string | undefined;
+  probe(
     settings: Record<string, unknown>,
     credentials: Record<string, string | undefined>,
-  ) => Promise<ProbeResult>,
-): void {
+  ): Promise<ProbeResult>;
+}
+
+/** `scheme://host:port` as the URL standard writes it (lower-case host, default port left out), or undefined. */
+export function originOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url.trim());
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The credentials a test may use: those typed into the request, plus the stored ones of config node `id` only when
+ * that node is deployed, is of this type, and stores them for the origin the test goes to.
+ */
+export function credentialsForTest(
+  RED: NodeAPI,
+  type: string,
+  hooks: Pick<TestConnectionHooks, 'origin' | 'storedOrigin'>,
+  body: { id?: unknown; settings: Record<string, unknown>; credentials: Record<string, unknown> },
+): Record<string, string | undefined> {
+  const credentials: Record<string, string | undefined> = {};
+  const target = hooks.origin(body.settings);
+  if (typeof body.id === 'string' && target !== undefined) {
+    const node = RED.nodes.getNode(body.id) as { type?: string } | null;
+    if (node && node.type === type && hooks.storedOrigin(node) === target) {
+      const stored = RED.nodes.getCredentials(body.id) as Record<string, unknown> | undefined;
+      for (const [key, value] of Object.entries(stored ?? {})) {
+        if (typeof value === 'string') credentials[key] = value;
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(body.credentials)) {
+    if (typeof value === 'string' && value !== UNCHANGED) credentials[key] = value;
+    // "unchanged" for a stored secret that may not go to this origin: the test runs without it.
+  }
+  return credentials;
+}
+
+export function registerTestConnection(RED: NodeAPI, type: string, hooks: TestConnectionHooks): void {
   RED.httpAdmin.post(
     `/player-sync/test-connection/${type}`,
     RED.auth.needsPermission(`${type}.write`),
     (req: Request, res: Response) => {
-      const body = (req.body ?? {}) as { id?: unknown; settings?: unknown; credentials?: unknown };
-      const settings = (body.settings ?? {}) as Record<string, unknown>;
-      const given = (body.credentials ?? {}) as Record<string, unknown>;
-      const stored =
-        typeof body.id === 'string'
-          ? ((RED.nodes.getCredentials(body.id) as Record<string, string | undefined> | undefined) ?? {})
-          : {};
-      const credentials: Record<string, string | undefined> = { ...stored };
-      for (const [key, value] of Object.entries(given)) {
-        if (typeof value === 'string' && value !== UNCHANGED) credentials[key] = value;
+      const raw: unknown = req.body;
+      const body = isObj(raw) ? raw : {};
+      const settings = isObj(body.settings) ? body.settings : {};
+      const given = isObj(body.credentials) ? body.credentials : {};
+      let credentials: Record<string, string | undefined>;
+      try {
+        credentials = credentialsForTest(RED, type, hooks, { id: body.id, settings, credentials: given });
+      } catch {
+        res.status(400).json({ ok: false, verdict: 'config', http: { ok: false }, auth: { ok: false } });
+        return;
       }
-      probe(settings, credentials).then(
+      hooks.probe(settings, credentials).then(
         (result) => res.json(result),
-        (err: unknown) =>
+        () =>
           res.json({
             ok: false,
-            http: { ok: false, error: err instanceof Error ? err.message : String(err) },
+            verdict: 'config',
+            http: { ok: false, error: 'the test could not run with these settings' },
             auth: { ok: false },
           }),
       );

@@ -1,11 +1,11 @@
 /** Jellyfin REST client (10.8 and later). Knows nothing of Node-RED. */
 import axios, { AxiosInstance, Method } from 'axios';
-import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
+import { FixTexts, PlayerError, parseJsonBody, toPlayerError, verdictOf } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
 import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
 import { encodeQuery } from '../query';
 import { decode, obj, optStr } from '../shape';
-import type { ProbeResult } from '../kodi/probe';
+import { ProbeResult, shownText } from '../kodi/probe';
 
 export interface JellyfinEndpoint {
   name: string;
@@ -176,8 +176,9 @@ export async function probeJellyfin(endpoint: JellyfinEndpoint): Promise<ProbeRe
       await client.systemInfo();
       return {
         ok: true,
-        name: info.ServerName,
-        version: info.Version,
+        verdict: 'ok',
+        name: shownText(info.ServerName),
+        version: shownText(info.Version),
         http: { ok: true },
         auth: { ok: true },
       };
@@ -185,8 +186,9 @@ export async function probeJellyfin(endpoint: JellyfinEndpoint): Promise<ProbeRe
       const message = err instanceof Error ? err.message : String(err);
       return {
         ok: false,
-        name: info.ServerName,
-        version: info.Version,
+        verdict: verdictOf(err),
+        name: shownText(info.ServerName),
+        version: shownText(info.Version),
         http: { ok: true },
         auth: { ok: false, error: message },
       };
@@ -194,6 +196,7 @@ export async function probeJellyfin(endpoint: JellyfinEndpoint): Promise<ProbeRe
   } catch (err) {
     return {
       ok: false,
+      verdict: verdictOf(err),
       http: { ok: false, error: err instanceof Error ? err.message : String(err) },
       auth: { ok: false },
     };

@@ -1,10 +1,13 @@
 /** "Test connection" for a Kodi: what answers, with which name and version. Never returns a secret. */
 import WebSocket from 'ws';
-import { PlayerError } from '../errors';
+import { PlayerError, ProbeVerdict, verdictOf } from '../errors';
+import { kodiCall } from './playback';
 import { KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
 
 export interface ProbeResult {
   ok: boolean;
+  /** What the test found, in a word: ok, or the first thing to fix. */
+  verdict: ProbeVerdict;
   name?: string;
   version?: string;
   http: { ok: boolean; error?: string };
@@ -47,18 +50,30 @@ function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok:
   });
 }
 
+/** A name or version a server gave, fit to show: text, short, without control characters. */
+export function shownText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return clean === '' ? undefined : clean.slice(0, 100);
+}
+
 export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {
   const rpc = new KodiRpc({ ...endpoint, timeoutMs: 5000 });
-  const result: ProbeResult = { ok: false, http: { ok: false }, auth: { ok: false } };
+  const result: ProbeResult = { ok: false, verdict: 'ok', http: { ok: false }, auth: { ok: false } };
   try {
-    const labels = await rpc.call<Record<string, string>>('XBMC.GetInfoLabels', {
-      labels: ['System.FriendlyName', 'System.BuildVersion'],
-    });
+    const labels = await kodiCall(
+      rpc,
+      'XBMC.GetInfoLabels',
+      { labels: ['System.FriendlyName', 'System.BuildVersion'] },
+      (r) => (typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {}),
+    );
     result.http = { ok: true };
     result.auth = { ok: true };
-    result.name = labels['System.FriendlyName'];
-    result.version = labels['System.BuildVersion'];
+    result.name = shownText(labels['System.FriendlyName']);
+    result.version = shownText(labels['System.BuildVersion']);
   } catch (err) {
+    result.verdict = verdictOf(err);
     const e = err instanceof PlayerError ? err : undefined;
     result.http = {
       ok: e?.code === 'auth',
@@ -68,5 +83,6 @@ export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {
   }
   result.websocket = endpoint.host ? await openWebSocket(endpoint, 5000) : { ok: false, error: 'no host' };
   result.ok = result.http.ok && result.auth.ok && result.websocket.ok;
+  if (result.verdict === 'ok' && !result.websocket.ok) result.verdict = 'unreachable';
   return result;
 }

@@ -66,7 +66,8 @@ const RPC_REASONS: Record<number, string> = {
 export class KodiRpcError extends PlayerError {
   readonly rpcCode: number;
   constructor(player: string, call: string, error: JsonRpcError) {
-    const base = RPC_REASONS[error.code] ?? error.message;
+    // Kodi's own message is not repeated: a foreign server could put anything there.
+    const base = RPC_REASONS[error.code] ?? 'an error this version of player-sync does not know';
     super({
       player,
       call,

@@ -1,11 +1,11 @@
 /** Plex Media Server client. Knows nothing of Node-RED. */
 import axios, { AxiosInstance, Method } from 'axios';
-import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
+import { FixTexts, PlayerError, parseJsonBody, toPlayerError, verdictOf } from '../errors';
 import { checkBaseUrl } from '../http-endpoint';
 import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
 import { encodeQuery } from '../query';
 import { Obj, decode, obj, optObj, optStr } from '../shape';
-import type { ProbeResult } from '../kodi/probe';
+import { ProbeResult, shownText } from '../kodi/probe';
 
 export interface PlexEndpoint {
   name: string;
@@ -180,8 +180,9 @@ export async function probePlex(endpoint: PlexEndpoint): Promise<ProbeResult> {
       const info = await client.serverInfo();
       return {
         ok: true,
-        name: info.friendlyName,
-        version: identity.version,
+        verdict: 'ok',
+        name: shownText(info.friendlyName),
+        version: shownText(identity.version),
         http: { ok: true },
         auth: { ok: true },
       };
@@ -189,7 +190,8 @@ export async function probePlex(endpoint: PlexEndpoint): Promise<ProbeResult> {
       const message = err instanceof Error ? err.message : String(err);
       return {
         ok: false,
-        version: identity.version,
+        verdict: verdictOf(err),
+        version: shownText(identity.version),
         http: { ok: true },
         auth: { ok: false, error: message },
       };
@@ -197,6 +199,7 @@ export async function probePlex(endpoint: PlexEndpoint): Promise<ProbeResult> {
   } catch (err) {
     return {
       ok: false,
+      verdict: verdictOf(err),
       http: { ok: false, error: err instanceof Error ? err.message : String(err) },
       auth: { ok: false },
     };
