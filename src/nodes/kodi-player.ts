@@ -60,6 +60,9 @@ export = function (RED: NodeAPI): void {
     node.deregister = (user) => {
       users.deregister(user);
     };
+    node.connection.on('debug', (line) => {
+      node.debug(line);
+    });
     node.connection.on('state', (state) => {
       users.broadcast(linkStatus(state));
       const problem = node.connection.problem;

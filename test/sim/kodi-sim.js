@@ -228,6 +228,16 @@ class KodiSim {
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"jsonrpc":"2.0","result":');
         return;
       }
+      if (this.rawAnswer) {
+        // A hostile or broken server: `rawAnswer(request)` returns the body to send as it is (a string or a
+        // Buffer, or a function that writes the response itself), or undefined to answer as Kodi does.
+        const raw = this.rawAnswer(JSON.parse(body));
+        if (typeof raw === 'function') return raw(res);
+        if (raw !== undefined) {
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end(raw);
+          return;
+        }
+      }
       if (this.mode === 'html') {
         res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>Router login</body></html>');
         return;
