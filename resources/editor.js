@@ -45,6 +45,8 @@
             Boolean,
           );
           var head = r.name || r.version ? (r.name || '') + ' ' + (r.version || '') + ': ' : '';
+          // The verdict first, in a few words: what to fix.
+          if (!r.ok && r.verdict && r.verdict !== 'ok') head = t('verdict.' + r.verdict) + '. ' + head;
           out
             .text(
               (r.ok ? '✓ ' : '✗ ') +
@@ -54,8 +56,9 @@
             )
             .css('color', r.ok ? '' : ERROR_COLOUR);
         })
-        .fail(function () {
-          out.text(t('unreachable')).css('color', ERROR_COLOUR);
+        .fail(function (xhr) {
+          var forbidden = xhr && (xhr.status === 401 || xhr.status === 403);
+          out.text(t(forbidden ? 'forbidden' : 'unreachable')).css('color', ERROR_COLOUR);
         });
     });
   }

@@ -138,8 +138,17 @@ export class KodiConnection extends EventEmitter<Events> {
   async call<T>(method: string, params?: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     try {
       const result = await this.rpc.call<T>(method, params, signal);
+      const wasDown = this.httpOk === false;
       this.httpOk = true;
       this.httpError = undefined;
+      // Kodi answers again after being down: its WebSocket is likely back too, so try it now rather than when
+      // the reconnect backoff (up to reconnectMaxMs) runs out.
+      if (wasDown && this.running && !this.ws && this.reconnectTimer) {
+        clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = undefined;
+        this.websocketError = undefined;
+        this.openSocket();
+      }
       this.emitState();
       return result;
     } catch (err) {
