@@ -56,10 +56,6 @@ export = function (RED: NodeAPI): void {
 
   registerTestConnection(RED, 'jellyfin-server', {
     origin: (settings) => originOf(text(settings.url)),
-    storedOrigin: (stored) => {
-      const client = (stored as Partial<JellyfinServerNode>).client;
-      return client ? originOf(client.endpoint.url) : undefined;
-    },
     probe: (settings, credentials) =>
       probeJellyfin({
         name: text(settings.name),

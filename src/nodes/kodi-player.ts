@@ -96,10 +96,6 @@ export = function (RED: NodeAPI): void {
     e.host ? originOf(`${e.tls ? 'https' : 'http'}://${hostForUrl(e.host)}:${e.httpPort}`) : undefined;
   registerTestConnection(RED, 'kodi-player', {
     origin: (settings) => kodiOrigin(endpointOf(settings)),
-    storedOrigin: (stored) => {
-      const conn = (stored as Partial<KodiPlayerNode>).connection;
-      return conn ? kodiOrigin(conn.endpoint) : undefined;
-    },
     probe: (settings, credentials) =>
       probeKodi({ ...endpointOf(settings), username: credentials.username, password: credentials.password }),
   });

@@ -58,10 +58,6 @@ export = function (RED: NodeAPI): void {
 
   registerTestConnection(RED, 'plex-server', {
     origin: (settings) => originOf(text(settings.url)),
-    storedOrigin: (stored) => {
-      const client = (stored as Partial<PlexServerNode>).client;
-      return client ? originOf(client.endpoint.url) : undefined;
-    },
     probe: (settings, credentials) =>
       probePlex({
         name: text(settings.name),

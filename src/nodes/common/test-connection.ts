@@ -15,10 +15,11 @@ import { isObj } from '../../players/shape';
 const UNCHANGED = '__PWRD__';
 
 export interface TestConnectionHooks {
-  /** The origin the dialog's settings point at (`http://host:port`), or undefined when they name none. */
+  /**
+   * The origin settings point at (`http://host:port`), or undefined when they name none: for the dialog's
+   * settings and for those of the deployed config node, whose credentials were stored for its origin.
+   */
   origin(settings: Record<string, unknown>): string | undefined;
-  /** The origin a deployed config node of this type stores its credentials for. */
-  storedOrigin(node: unknown): string | undefined;
   probe(
     settings: Record<string, unknown>,
     credentials: Record<string, string | undefined>,
@@ -37,19 +38,23 @@ export function originOf(url: string): string | undefined {
 
 /**
  * The credentials a test may use: those typed into the request, plus the stored ones of config node `id` only when
- * that node is deployed, is of this type, and stores them for the origin the test goes to.
+ * that node is deployed, is of this type, and its deployed settings point at the origin the test goes to.
  */
 export function credentialsForTest(
   RED: NodeAPI,
   type: string,
-  hooks: Pick<TestConnectionHooks, 'origin' | 'storedOrigin'>,
+  hooks: Pick<TestConnectionHooks, 'origin'>,
   body: { id?: unknown; settings: Record<string, unknown>; credentials: Record<string, unknown> },
 ): Record<string, string | undefined> {
   const credentials: Record<string, string | undefined> = {};
   const target = hooks.origin(body.settings);
   if (typeof body.id === 'string' && target !== undefined) {
-    const node = RED.nodes.getNode(body.id) as { type?: string } | null;
-    if (node && node.type === type && hooks.storedOrigin(node) === target) {
+    // The deployed settings of that node (known as soon as the flows are deployed, before the node has started).
+    let deployed: Record<string, unknown> | undefined;
+    RED.nodes.eachNode((n) => {
+      if (n.id === body.id) deployed = n as unknown as Record<string, unknown>;
+    });
+    if (deployed && deployed.type === type && hooks.origin(deployed) === target) {
       const stored = RED.nodes.getCredentials(body.id) as Record<string, unknown> | undefined;
       for (const [key, value] of Object.entries(stored ?? {})) {
         if (typeof value === 'string') credentials[key] = value;
