@@ -53,6 +53,28 @@ describe('Kodi connection', function () {
     seen.should.have.length(1);
   });
 
+  it('a subscriber that throws harms neither Node-RED nor the socket: the next notification arrives', async function () {
+    connect();
+    await until(() => conn.state === 'connected', 'the connection');
+    const lines = [];
+    conn.on('debug', (line) => lines.push(line));
+    conn.onNotification(() => {
+      throw new Error('a bug in a handler');
+    });
+    sim.notify('Player.OnStop');
+    const second = next(
+      conn,
+      'notification',
+      'the next notification',
+      10000,
+      (n) => n.method === 'Player.OnPlay',
+    );
+    sim.notify('Player.OnPlay');
+    (await second).method.should.equal('Player.OnPlay');
+    conn.websocketUp.should.be.true();
+    lines.join('\n').should.match(/a handler of Player\.OnStop failed: a bug in a handler/);
+  });
+
   it('finds a hung WebSocket by its unanswered ping and opens a new one', async function () {
     connect({ pingIntervalMs: 50, pingTimeoutMs: 100, reconnectMinMs: 10 });
     await until(() => conn.state === 'connected', 'the connection');

@@ -232,7 +232,9 @@ export class KodiConnection extends EventEmitter<Events> {
         const reason =
           err.code === 'ECONNREFUSED'
             ? `WebSocket port ${endpoint.wsPort} refused the connection (remote control from applications is off?)`
-            : `WebSocket error ${err.code ?? err.message}`;
+            : err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+              ? `a frame larger than ${MAX_FRAME_BYTES / 1024 / 1024} MB came on port ${endpoint.wsPort}: the socket was closed and is reopened`
+              : `WebSocket error ${err.code ?? err.message}`;
         this.websocketError = this.socketError(reason);
       }
     });
@@ -312,7 +314,17 @@ export class KodiConnection extends EventEmitter<Events> {
     }
     if (typeof msg.method === 'string' && msg.id === undefined) {
       const params = isObj(msg.params) ? msg.params : {};
-      this.emit('notification', { method: msg.method, data: params.data ?? null });
+      const notification: KodiNotification = { method: msg.method, data: params.data ?? null };
+      // Each subscriber on its own: one that throws must not end Node-RED (this runs in the socket's event
+      // handler), close the socket, or keep the notification from the others.
+      for (const handler of this.listeners('notification')) {
+        try {
+          handler(notification);
+        } catch (err) {
+          if (this.listenerCount('debug') > 0)
+            this.emit('debug', `${this.label}: a handler of ${msg.method} failed: ${(err as Error).message}`);
+        }
+      }
       return;
     }
     this.ignored('a frame that is neither a notification nor an answer to our ping');
