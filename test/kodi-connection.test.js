@@ -75,6 +75,23 @@ describe('Kodi connection', function () {
     lines.join('\n').should.match(/a handler of Player\.OnStop failed: a bug in a handler/);
   });
 
+  it('Kodi going away is told as Kodi being down, not as the remote-control setting; coming back is told at once', async function () {
+    connect({ reconnectMinMs: 20, reconnectMaxMs: 200 });
+    await until(() => conn.state === 'connected', 'the connection');
+    const seen = [];
+    conn.on('state', (state) => seen.push({ state, problem: conn.problem && conn.problem.message }));
+    await sim.stop();
+    await until(() => conn.state === 'disconnected', 'the disconnected state');
+    seen.map((s) => s.state).should.not.containEql('http-only');
+    const down = seen.find((s) => s.state === 'disconnected');
+    down.problem.should.match(
+      /connection refused.*Kodi is not running at that address, or the HTTP port is wrong/,
+    );
+    down.problem.should.not.match(/remote control from applications/);
+    await sim.start();
+    await until(() => conn.state === 'connected', 'the connection again', 10000);
+  });
+
   it('finds a hung WebSocket by its unanswered ping and opens a new one', async function () {
     connect({ pingIntervalMs: 50, pingTimeoutMs: 100, reconnectMinMs: 10 });
     await until(() => conn.state === 'connected', 'the connection');
