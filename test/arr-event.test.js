@@ -3,7 +3,8 @@
 require('should');
 const { helper, nodes, run, withOutputs } = require('./lib/nodes');
 const bodies = require('./fixtures/arr-bodies.json');
-const { arrToChanges, plainItem, ArrEventError } = require('../nodes/sync/arr-event');
+const { arrToChanges, ArrEventError } = require('../nodes/sync/arr-event');
+const { plainItem } = require('../nodes/core/change');
 
 const radarr = bodies['radarr-download'];
 const sonarr = bodies['sonarr-download'];

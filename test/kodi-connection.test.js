@@ -1,6 +1,7 @@
 'use strict';
 require('should');
-const { KodiConnection, backoffDelay } = require('../nodes/players/kodi/connection');
+const { KodiConnection } = require('../nodes/players/kodi/connection');
+const { backoffDelay } = require('../nodes/core/time');
 const { KodiSim } = require('./sim/kodi-sim');
 const { until, next } = require('./lib/wait');
 

@@ -1,6 +1,7 @@
 'use strict';
 require('should');
-const { PathMapper, PathMappingError, folderOf, mapperFromSettings } = require('../nodes/sync/path-mapping');
+const { PathMapper, PathMappingError, mapperFromSettings } = require('../nodes/sync/path-mapping');
+const { PathError, folderOf } = require('../nodes/core/paths');
 
 const docker = [
   { from: '/data/media/movies', to: '/movies' },
@@ -195,7 +196,7 @@ describe('path mapping', function () {
   for (const [what, rules, input, message] of rejected) {
     it(`rejects ${what} with a clear error`, function () {
       const mapper = new PathMapper(rules);
-      (() => mapper.toPlayer(input)).should.throw(PathMappingError, { message });
+      (() => mapper.toPlayer(input)).should.throw(PathError, { message });
     });
   }
 

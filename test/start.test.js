@@ -93,7 +93,7 @@ describe('npm start', function () {
   });
 
   it("serves each type's texts, and the status texts under the catalog the runtime asks", async function () {
-    const { CATALOG } = require('../nodes/nodes/common/status.js');
+    const { CATALOG } = require('../nodes/node-red/status.js');
     const statusTexts = (await api('GET', `/locales/${CATALOG}?lng=en-US`))['player-sync'].status;
     statusTexts.should.match({ connected: 'connected', active: 'active: __title__' });
     for (const type of Object.keys(pkg['node-red'].nodes)) {

@@ -3,7 +3,7 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const status = require('../nodes/nodes/common/status.js');
+const status = require('../nodes/node-red/status.js');
 
 const root = path.join(__dirname, '..');
 const english = JSON.parse(
@@ -46,7 +46,7 @@ describe('status texts', function () {
   });
 
   it('has an English text for every key the code uses', function () {
-    const source = fs.readFileSync(path.join(root, 'src', 'nodes', 'common', 'status.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(root, 'src', 'node-red', 'status.ts'), 'utf8');
     const union = /export type StatusKey =([^;]+);/.exec(source)[1];
     const keys = [...union.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     keys.length.should.be.above(20);

@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import { AxiosError } from 'axios';
 import { sizeText } from './limits';
+import type { ProbeVerdict } from '../core/probe';
 
 export type PlayerErrorCode =
   | 'config' // the player's settings in Node-RED are incomplete or wrong
@@ -82,16 +83,6 @@ const TLS_CODES: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: "the server's TLS certificate is for another name",
 };
 
-/** Each way a "Test connection" can end, for the editor to say in a word. */
-export type ProbeVerdict =
-  | 'ok'
-  | 'config' // the dialog's settings are incomplete or wrong
-  | 'unreachable'
-  | 'timeout'
-  | 'auth-refused'
-  | 'wrong-server' // something answers, but not this kind of server
-  | 'tls-error';
-
 /** The verdict for a failure: what a person setting up the connection needs to know first. */
 export function verdictOf(err: unknown): ProbeVerdict {
   if (!(err instanceof PlayerError)) return 'wrong-server';
@@ -116,12 +107,17 @@ export function verdictOf(err: unknown): ProbeVerdict {
  * Turns any failure of an HTTP request into a PlayerError. `statusCodes` lets a client say what a status means
  * for it (Plex: 401 is a dead token).
  */
+/** What an HTTP status means for one server (Plex: 401 is a dead token). */
+export type StatusMeanings = Partial<
+  Record<number, { code: PlayerErrorCode; reason: string; retryable?: boolean }>
+>;
+
 export function toPlayerError(
   err: unknown,
   player: string,
   call: string,
   fixes: FixTexts,
-  statusCodes: Partial<Record<number, { code: PlayerErrorCode; reason: string; retryable?: boolean }>> = {},
+  statusCodes: StatusMeanings = {},
 ): PlayerError {
   if (err instanceof PlayerError) return err;
   if (err instanceof AxiosError) {
@@ -137,6 +133,18 @@ export function toPlayerError(
           reason: known.reason,
           fix: fixes[known.code],
           retryable: known.retryable,
+        });
+      }
+      if (status >= 300 && status < 400) {
+        // Redirects are not followed: the credential would go with them to another address.
+        return new PlayerError({
+          player,
+          call,
+          status,
+          code: 'config',
+          reason: `HTTP ${status}: the server sends requests to another address`,
+          fix: 'Put the address it redirects to (https:// if it asks for it, with its base path) in the config node',
+          retryable: false,
         });
       }
       const code: PlayerErrorCode =

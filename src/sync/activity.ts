@@ -1,22 +1,5 @@
 /** "Is someone watching?": the same decision for every player. */
-
-export type MediaKind = 'video' | 'audio' | 'picture';
-
-export interface PlaybackSession {
-  kind: MediaKind;
-  /** movie, episode, song… as the player names it */
-  type: string;
-  id?: string | number;
-  title: string;
-  file?: string;
-  paused: boolean;
-  /** 0–100 */
-  progress?: number;
-  positionSeconds?: number;
-  durationSeconds?: number;
-  user?: string;
-  device?: string;
-}
+import type { PlaybackSession } from '../core/playback';
 
 export interface ActivityOptions {
   /** A paused session counts as someone watching (default true). */

@@ -6,12 +6,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { PlayerError } from '../players/errors';
-import type { PlaybackSession } from './activity';
-import type { ChangeItem } from './arr-event';
 import { Journal, JournalEntry } from './journal';
-import { folderOf } from './path-mapping';
-import type { ChangeAction, SyncResult } from './result';
-import { SerialQueue } from './serial-queue';
+import { parentFolder } from '../core/paths';
+import { backoffDelay } from '../core/time';
+import { ChangeItem, mergeActions } from '../core/change';
+import type { PlaybackSession } from '../core/playback';
+import type { SyncResult } from '../core/result';
+import { SerialQueue } from '../core/serial-queue';
 
 /** One player (or one group of Kodi players sharing a library) as the engine sees it. */
 export interface EngineTarget {
@@ -66,14 +67,6 @@ interface Work {
   item: ChangeItem;
   ids: string[];
   priority: 'high' | 'normal';
-}
-
-/** Two changes to one folder within the window become one. */
-export function mergeActions(first: ChangeAction, then: ChangeAction): ChangeAction {
-  if (then === 'removed') return 'removed';
-  if (first === 'removed') return 'updated'; // deleted, then there again: an upgrade or a re-import
-  if (first === 'added') return 'added';
-  return then;
 }
 
 const workKey = (item: ChangeItem): string =>
@@ -154,9 +147,9 @@ class TargetRunner {
     const threshold = this.engine.options.parentThreshold ?? 8;
     if (!this.target.applyUnderParent || first.item.action !== 'added' || first.priority === 'high')
       return [first];
-    const parent = parentOf(first.item.path);
+    const parent = parentFolder(first.item.path);
     const siblings = this.ready.filter(
-      (w) => w.item.action === 'added' && w.priority !== 'high' && parentOf(w.item.path) === parent,
+      (w) => w.item.action === 'added' && w.priority !== 'high' && parentFolder(w.item.path) === parent,
     );
     if (siblings.length + 1 < threshold) return [first];
     this.ready = this.ready.filter((w) => !siblings.includes(w));
@@ -204,7 +197,7 @@ class TargetRunner {
         const results = await this.engine.exclusive(() =>
           live.length > 1 && this.target.applyUnderParent
             ? this.target.applyUnderParent(
-                parentOf(live[0].item.path),
+                parentFolder(live[0].item.path),
                 live.map((w) => w.item),
                 this.engine.signal,
               )
@@ -232,10 +225,7 @@ class TargetRunner {
         this.retrying = true;
         this.deferred = false;
         this.engine.progress();
-        const delay = Math.min(
-          options.retryMaxMs ?? 300000,
-          (options.retryMinMs ?? 1000) * 2 ** Math.min(attempt++, 20),
-        );
+        const delay = backoffDelay(attempt++, options.retryMinMs ?? 1000, options.retryMaxMs ?? 300000);
         // The backoff is for a player that is down: one that comes back is asked at once.
         await this.waitFor(delay, (cb) => this.target.onBack?.(cb));
       }
@@ -267,14 +257,6 @@ class TargetRunner {
       this.engine.signal.addEventListener('abort', done, { once: true });
       if (this.engine.signal.aborted) done();
     });
-  }
-}
-
-function parentOf(folder: string): string {
-  try {
-    return folderOf(folder.replace(/[\\/]+$/, ''));
-  } catch {
-    return folder;
   }
 }
 

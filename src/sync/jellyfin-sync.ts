@@ -16,11 +16,11 @@ import {
   refreshItem,
   refreshLibrary,
 } from '../players/jellyfin/library';
-import type { SentCall } from '../players/kodi/library';
-import { splitFile } from './path-mapping';
 import { pollUntil } from './poll';
-import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName, resultBuilder } from './result';
-import { queueFor } from './serial-queue';
+import { splitFile } from '../core/paths';
+import { ChangeAction } from '../core/change';
+import { actionName, startResult, ResultItem, SyncResult, SyncTarget } from '../core/result';
+import { queueFor } from '../core/serial-queue';
 
 export type JellyfinMode = 'path' | 'item' | 'library';
 
@@ -55,23 +55,10 @@ export async function jellyfinRefresh(
   target: SyncTarget,
   options: JellyfinRefreshOptions = {},
 ): Promise<SyncResult> {
-  const started = Date.now();
   const { client } = player;
   const action = options.action ?? 'added';
   const mode = options.mode ?? 'path';
-  const sent: SentCall[] = [];
-  const result = resultBuilder(
-    {
-      action: actionName(action),
-      player: player.name,
-      playerType: 'jellyfin',
-      libraryPath: target.libraryPath,
-      playerPath: target.playerPath,
-      mode,
-    },
-    sent,
-    started,
-  );
+  const { sent, result } = startResult('jellyfin', player.name, target, actionName(action), { mode });
 
   const libs = await getLibraries(client);
   const lib = libraryFor(libs, target.playerPath);

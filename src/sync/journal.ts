@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChangeItem, plainItem } from './arr-event';
+import { ChangeItem, plainItem } from '../core/change';
 
 export type TargetState = 'pending' | 'done';
 

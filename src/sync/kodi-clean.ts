@@ -5,9 +5,10 @@
  */
 import type { KodiConnection } from '../players/kodi/connection';
 import { NotificationRecorder, waitForScanEnd } from '../players/kodi/events';
-import { KodiItem, SentCall, isReachable, isScanningVideo, listAllVideoFiles } from '../players/kodi/library';
+import { KodiItem, isReachable, isScanningVideo, listAllVideoFiles } from '../players/kodi/library';
 import { getKodiPlayback } from '../players/kodi/playback';
-import { queueFor } from './serial-queue';
+import { SentCall } from '../core/result';
+import { queueFor } from '../core/serial-queue';
 
 export interface KodiCleanOptions {
   /** The user ticked "I understand that a clean removes library entries". */

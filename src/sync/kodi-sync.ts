@@ -15,7 +15,6 @@ import {
   KodiItem,
   KodiItemType,
   KodiSource,
-  SentCall,
   findItemsByPath,
   findShowByFolder,
   getVideoSources,
@@ -23,9 +22,10 @@ import {
   removeCall,
 } from '../players/kodi/library';
 import { getKodiPlayback } from '../players/kodi/playback';
-import { folderOf, isUnder, parsePath, separatorOf, splitFile } from './path-mapping';
-import { ResultItem, SyncResult, SyncTarget, resultBuilder } from './result';
-import { queueFor } from './serial-queue';
+import { isUnder, parentFolder, parsePath, separatorOf, splitFile } from '../core/paths';
+import { startResult, ResultItem, SentCall, SyncResult, SyncTarget } from '../core/result';
+import { queueFor } from '../core/serial-queue';
+import { episodeTitle } from '../core/playback';
 
 export interface KodiScanOptions {
   /** Wait for the scan to finish (default true). */
@@ -55,14 +55,10 @@ function toResultItems(items: KodiItem[]): ResultItem[] {
   return items.map((i) => ({
     id: i.id,
     type: i.type,
-    title: i.type === 'episode' && i.showTitle ? `${i.showTitle} ${seasonEpisode(i)}${i.title}` : i.title,
+    title:
+      i.type === 'episode' && i.showTitle ? episodeTitle(i.showTitle, i.season, i.episode, i.title) : i.title,
     file: i.file,
   }));
-}
-
-function seasonEpisode(i: KodiItem): string {
-  if (i.season === undefined || i.episode === undefined || i.season < 0) return '';
-  return `S${String(i.season).padStart(2, '0')}E${String(i.episode).padStart(2, '0')} `;
 }
 
 /** The source holding `path` (longest match), or undefined. */
@@ -100,15 +96,6 @@ export async function inKodiForm(
   let playerPath = inSourceForm(folder, source) + name;
   if (!target.isFile && !/[\\/]$/.test(target.playerPath)) playerPath = playerPath.replace(/[\\/]$/, '');
   return { target: { ...target, playerPath }, source, sources };
-}
-
-/** The folder above a folder, in its own style. */
-function parentFolder(folder: string): string {
-  try {
-    return folderOf(folder.replace(/[\\/]+$/, ''));
-  } catch {
-    return folder;
-  }
 }
 
 /**
@@ -152,19 +139,8 @@ export async function kodiScan(
   const started = Date.now();
   const { conn } = player;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const sent: SentCall[] = [];
   const { target, source, sources } = await inKodiForm(conn, given);
-  const result = resultBuilder(
-    {
-      action: 'scan',
-      player: player.name,
-      playerType: 'kodi',
-      libraryPath: target.libraryPath,
-      playerPath: target.playerPath,
-    },
-    sent,
-    started,
-  );
+  const { sent, result } = startResult('kodi', player.name, target, 'scan', {}, started);
 
   if (!source) {
     return result({

@@ -3,7 +3,6 @@
  * stops refreshing, then verification by the files of the section's items (listed page by page). Plex answers
  * 200 to a refresh whose path matches nothing, so only the listing tells.
  */
-import type { SentCall } from '../players/kodi/library';
 import type { PlexClient } from '../players/plex/client';
 import {
   PlexItem,
@@ -15,10 +14,11 @@ import {
   requestPartialScan,
   sectionFor,
 } from '../players/plex/library';
-import { splitFile } from './path-mapping';
 import { pollUntil } from './poll';
-import { ChangeAction, ResultItem, SyncResult, SyncTarget, actionName, resultBuilder } from './result';
-import { queueFor } from './serial-queue';
+import { splitFile } from '../core/paths';
+import { ChangeAction } from '../core/change';
+import { actionName, startResult, ResultItem, SyncResult, SyncTarget } from '../core/result';
+import { queueFor } from '../core/serial-queue';
 
 export type PlexMode = 'path' | 'item';
 
@@ -43,23 +43,10 @@ export async function plexRefresh(
   target: SyncTarget,
   options: PlexRefreshOptions = {},
 ): Promise<SyncResult> {
-  const started = Date.now();
   const { client } = player;
   const action = options.action ?? 'added';
   const mode = options.mode ?? 'path';
-  const sent: SentCall[] = [];
-  const result = resultBuilder(
-    {
-      action: actionName(action),
-      player: player.name,
-      playerType: 'plex',
-      libraryPath: target.libraryPath,
-      playerPath: target.playerPath,
-      mode,
-    },
-    sent,
-    started,
-  );
+  const { sent, result } = startResult('plex', player.name, target, actionName(action), { mode });
 
   const sections = await getSections(client);
   const section = sectionFor(sections, target.playerPath);
@@ -130,8 +117,8 @@ async function waitIdle(
   pollMs: number,
   options: PlexRefreshOptions,
 ): Promise<{ ok: boolean }> {
-  const started = Date.now();
   const settleMs = options.settleMs ?? 2000;
+  const started = Date.now();
   let seen = false;
   const outcome = await pollUntil(
     async () => (await getSections(client)).find((s) => s.key === section.key)?.refreshing === true,

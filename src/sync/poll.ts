@@ -1,17 +1,5 @@
 /** Asking again until a condition holds, within a time limit. */
-
-/** Resolves after `ms`, or earlier when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+import { sleep } from '../core/time';
 
 /**
  * Calls `check` until it returns a value that `done` accepts, or the time runs out. Returns the last value and

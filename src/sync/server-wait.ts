@@ -1,6 +1,6 @@
 /** wait-scan-finished for servers that can only be asked (Jellyfin's scan task, Plex's refreshing sections). */
-import { sleep } from './poll';
 import type { ScanFinishedOptions, ScanFinishedResult } from './kodi-wait';
+import { sleep } from '../core/time';
 
 export async function waitScanFinishedByPolling(
   isScanning: () => Promise<boolean>,

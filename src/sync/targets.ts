@@ -5,14 +5,16 @@ import { getJellyfinPlayback } from '../players/jellyfin/library';
 import { getKodiPlayback } from '../players/kodi/playback';
 import type { PlexClient } from '../players/plex/client';
 import { getPlexPlayback } from '../players/plex/library';
-import { PlaybackSession, decideActivity } from './activity';
-import type { ChangeItem } from './arr-event';
+import { decideActivity } from './activity';
 import type { EngineTarget } from './engine';
 import { jellyfinRefresh } from './jellyfin-sync';
 import { kodiRefresh, kodiRemove, kodiScan, kodiScanUnder } from './kodi-sync';
 import type { PathMapper } from './path-mapping';
 import { plexRefresh } from './plex-sync';
-import { SyncResult, SyncTarget, looksLikeFile } from './result';
+import { looksLikeFile } from '../core/paths';
+import type { ChangeItem } from '../core/change';
+import { PlaybackSession } from '../core/playback';
+import { SyncResult, SyncTarget } from '../core/result';
 
 const WATCHING = { countPaused: true, ignoreAudioAndPictures: true };
 
@@ -77,16 +79,28 @@ export function kodiTarget(
   };
 }
 
-export function jellyfinTarget(
+/** What a server target needs of its server: the refresh workflow and who is watching. */
+interface ServerWorkflow<Client> {
+  refresh(
+    player: { client: Client; name: string },
+    target: SyncTarget,
+    options: { action: ChangeItem['action']; timeoutMs?: number; pollMs?: number; signal: AbortSignal },
+  ): Promise<SyncResult>;
+  playback(client: Client): Promise<PlaybackSession[]>;
+}
+
+/** A server (Jellyfin, Plex) as the engine sees it: one refresh per change, deferred while someone watches. */
+function serverTarget<Client>(
+  workflow: ServerWorkflow<Client>,
   key: string,
-  player: { client: JellyfinClient; name: string; label: string; mapper: () => PathMapper },
-  settings: TargetSettings = {},
+  player: { client: Client; name: string; label: string; mapper: () => PathMapper },
+  settings: TargetSettings,
 ): EngineTarget {
   return {
     key,
     name: player.name,
     apply: (item, signal) =>
-      jellyfinRefresh(
+      workflow.refresh(
         { client: player.client, name: player.name },
         targetFor(player.mapper(), item, player.label),
         {
@@ -96,8 +110,16 @@ export function jellyfinTarget(
           signal,
         },
       ),
-    playing: () => counted(getJellyfinPlayback(player.client)),
+    playing: () => counted(workflow.playback(player.client)),
   };
+}
+
+export function jellyfinTarget(
+  key: string,
+  player: { client: JellyfinClient; name: string; label: string; mapper: () => PathMapper },
+  settings: TargetSettings = {},
+): EngineTarget {
+  return serverTarget({ refresh: jellyfinRefresh, playback: getJellyfinPlayback }, key, player, settings);
 }
 
 export function plexTarget(
@@ -105,22 +127,7 @@ export function plexTarget(
   player: { client: PlexClient; name: string; label: string; mapper: () => PathMapper },
   settings: TargetSettings = {},
 ): EngineTarget {
-  return {
-    key,
-    name: player.name,
-    apply: (item, signal) =>
-      plexRefresh(
-        { client: player.client, name: player.name },
-        targetFor(player.mapper(), item, player.label),
-        {
-          action: item.action,
-          timeoutMs: settings.timeoutMs,
-          pollMs: settings.pollMs,
-          signal,
-        },
-      ),
-    playing: () => counted(getPlexPlayback(player.client)),
-  };
+  return serverTarget({ refresh: plexRefresh, playback: getPlexPlayback }, key, player, settings);
 }
 
 /**

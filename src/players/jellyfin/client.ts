@@ -1,11 +1,8 @@
 /** Jellyfin REST client (10.8 and later). Knows nothing of Node-RED. */
-import axios, { AxiosInstance, Method } from 'axios';
-import { FixTexts, PlayerError, parseJsonBody, toPlayerError, verdictOf } from '../errors';
-import { checkBaseUrl } from '../http-endpoint';
-import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
-import { encodeQuery } from '../query';
-import { decode, obj, optStr } from '../shape';
-import { ProbeResult, shownText } from '../kodi/probe';
+import type { FixTexts, StatusMeanings } from '../errors';
+import { HttpPlayerClient, probeTwoSteps } from '../http-client';
+import { obj, optStr } from '../shape';
+import type { ProbeResult } from '../../core/probe';
 
 export interface JellyfinEndpoint {
   name: string;
@@ -68,93 +65,32 @@ export function jellyfinAuthorization(apiKey: string, deviceId: string): string 
   );
 }
 
-export interface RequestOptions {
-  params?: Record<string, string | number | boolean | undefined>;
-  data?: unknown;
-  /** The answer grows with the library (a page, a list): it gets the listing cap instead of the small one. */
-  listing?: boolean;
-  /** Send no Authorization header (public endpoints). */
-  anonymous?: boolean;
-}
+/** Jellyfin's answer to 401 and 403. */
+const STATUS_MEANINGS: StatusMeanings = {
+  401: { code: 'auth', reason: 'the API key was refused (HTTP 401)', retryable: false },
+  403: {
+    code: 'auth',
+    reason: 'the API key may not do this (HTTP 403): use an administrator key',
+    retryable: false,
+  },
+};
 
-export class JellyfinClient {
-  readonly label: string;
-  private readonly http?: AxiosInstance;
-  private readonly configError?: PlayerError;
-
+export class JellyfinClient extends HttpPlayerClient {
   constructor(readonly endpoint: JellyfinEndpoint) {
-    this.label = jellyfinLabel(endpoint);
-    const base = checkBaseUrl(endpoint.url, this.label, JELLYFIN_FIXES.config ?? '');
-    if (base instanceof PlayerError) {
-      this.configError = base;
-      return;
-    }
-    this.http = axios.create({
-      baseURL: base,
-      timeout: endpoint.timeoutMs ?? 15000,
+    super({
+      label: jellyfinLabel(endpoint),
+      url: endpoint.url,
+      timeoutMs: endpoint.timeoutMs,
+      maxListingBytes: endpoint.maxListingBytes,
       headers: { Accept: 'application/json' },
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      paramsSerializer: { serialize: encodeQuery },
-      proxy: false,
+      fixes: JELLYFIN_FIXES,
+      statusMeanings: STATUS_MEANINGS,
+      credential: () =>
+        endpoint.apiKey
+          ? { Authorization: jellyfinAuthorization(endpoint.apiKey, endpoint.deviceId) }
+          : undefined,
+      missingCredential: 'no API key is set',
     });
-  }
-
-  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    const call = `${method.toUpperCase()} ${path}`;
-    if (!this.http)
-      throw this.configError ?? new PlayerError({ player: this.label, call, code: 'config', reason: '' });
-    if (!options.anonymous && !this.endpoint.apiKey) {
-      throw new PlayerError({
-        player: this.label,
-        call,
-        code: 'config',
-        reason: 'no API key is set',
-        fix: JELLYFIN_FIXES.auth,
-      });
-    }
-    let data: unknown;
-    try {
-      const res = await this.http.request<string>({
-        method,
-        url: path,
-        maxContentLength: options.listing
-          ? (this.endpoint.maxListingBytes ?? DEFAULT_LISTING_BYTES)
-          : SMALL_ANSWER_BYTES,
-        params: options.params,
-        data: options.data,
-        headers: options.anonymous
-          ? {}
-          : { Authorization: jellyfinAuthorization(this.endpoint.apiKey, this.endpoint.deviceId) },
-      });
-      data = res.data;
-    } catch (err) {
-      throw toPlayerError(err, this.label, call, JELLYFIN_FIXES, {
-        401: { code: 'auth', reason: 'the API key was refused (HTTP 401)', retryable: false },
-        403: {
-          code: 'auth',
-          reason: 'the API key may not do this (HTTP 403): use an administrator key',
-          retryable: false,
-        },
-      });
-    }
-    return parseJsonBody(data, this.label, call, JELLYFIN_FIXES.protocol) as T;
-  }
-
-  /**
-   * A request whose answer is decoded by `decoder`: a wrong shape is a PlayerError naming Jellyfin, the call and
-   * the field.
-   */
-  async get<T>(
-    method: Method,
-    path: string,
-    options: RequestOptions,
-    decoder: (body: unknown) => T,
-  ): Promise<T> {
-    const body = await this.request<unknown>(method, path, options);
-    return decode(this.label, `${method.toUpperCase()} ${path}`, JELLYFIN_FIXES.protocol, () =>
-      decoder(body),
-    );
   }
 
   publicInfo(): Promise<JellyfinPublicInfo> {
@@ -168,37 +104,14 @@ export class JellyfinClient {
 }
 
 /** "Test connection": the public info without a key, then the key. Never returns the key. */
-export async function probeJellyfin(endpoint: JellyfinEndpoint): Promise<ProbeResult> {
+export function probeJellyfin(endpoint: JellyfinEndpoint): Promise<ProbeResult> {
   const client = new JellyfinClient({ ...endpoint, timeoutMs: 5000 });
-  try {
-    const info = await client.publicInfo();
-    try {
-      await client.systemInfo();
-      return {
-        ok: true,
-        verdict: 'ok',
-        name: shownText(info.ServerName),
-        version: shownText(info.Version),
-        http: { ok: true },
-        auth: { ok: true },
-      };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      return {
-        ok: false,
-        verdict: verdictOf(err),
-        name: shownText(info.ServerName),
-        version: shownText(info.Version),
-        http: { ok: true },
-        auth: { ok: false, error: message },
-      };
-    }
-  } catch (err) {
-    return {
-      ok: false,
-      verdict: verdictOf(err),
-      http: { ok: false, error: err instanceof Error ? err.message : String(err) },
-      auth: { ok: false },
-    };
-  }
+  const seen = (info: JellyfinPublicInfo): { name?: string; version?: string } => ({
+    name: info.ServerName,
+    version: info.Version,
+  });
+  return probeTwoSteps(
+    async () => seen(await client.publicInfo()),
+    async () => seen(await client.systemInfo()),
+  );
 }

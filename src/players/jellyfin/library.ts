@@ -1,8 +1,8 @@
 /** Jellyfin's libraries, items by path, refresh calls, sessions and the library scan task. */
-import { isUnder } from '../../sync/path-mapping';
-import type { PlaybackSession } from '../../sync/activity';
 import { listOf, obj, optBool, optNum, optObj, optStr, str } from '../shape';
 import type { JellyfinClient } from './client';
+import { isUnder } from '../../core/paths';
+import { PlaybackSession, episodeTitle } from '../../core/playback';
 
 export interface JellyfinLibrary {
   Name: string;
@@ -213,16 +213,20 @@ export async function getJellyfinPlayback(client: JellyfinClient): Promise<Playb
     const kind = item.MediaType === 'Audio' ? 'audio' : item.MediaType === 'Photo' ? 'picture' : 'video';
     const position = s.PlayState?.PositionTicks;
     const duration = item.RunTimeTicks;
-    const se =
-      item.Type === 'Episode' && item.ParentIndexNumber !== undefined && item.IndexNumber !== undefined
-        ? ` S${String(item.ParentIndexNumber).padStart(2, '0')}E${String(item.IndexNumber).padStart(2, '0')}`
-        : '';
+    const episode = item.Type === 'Episode';
     return [
       {
         kind,
         type: (item.Type ?? 'unknown').toLowerCase(),
         id: item.Id,
-        title: item.SeriesName ? `${item.SeriesName}${se} ${item.Name ?? ''}` : (item.Name ?? 'unknown'),
+        title: item.SeriesName
+          ? episodeTitle(
+              item.SeriesName,
+              episode ? item.ParentIndexNumber : undefined,
+              episode ? item.IndexNumber : undefined,
+              item.Name ?? '',
+            )
+          : (item.Name ?? 'unknown'),
         file: item.Path,
         paused: s.PlayState?.IsPaused === true,
         progress:

@@ -8,9 +8,10 @@ import WebSocket from 'ws';
 import { PlayerError } from '../errors';
 import { isObj, kindOf } from '../shape';
 import { KODI_FIXES, KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
+import type { LinkState } from '../../core/link';
+import { backoffDelay } from '../../core/time';
 
-export type KodiLinkState =
-  'idle' | 'connecting' | 'connected' | 'http-only' | 'disconnected' | 'auth-failed';
+export type KodiLinkState = LinkState;
 
 export interface KodiNotification {
   method: string;
@@ -30,11 +31,6 @@ const DEFAULT_OPTIONS: Required<KodiConnectionOptions> = {
   pingIntervalMs: 30000,
   pingTimeoutMs: 10000,
 };
-
-/** Delay before reconnect attempt `attempt` (0-based): min · 2^attempt, capped at max. */
-export function backoffDelay(attempt: number, minMs: number, maxMs: number): number {
-  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-}
 
 interface Events {
   state: [KodiLinkState];

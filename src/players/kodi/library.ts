@@ -1,7 +1,8 @@
 /** Kodi's video library, typed: sources, finding items by path, refresh, remove, scan state. */
-import { splitFile, isUnder } from '../../sync/path-mapping';
 import { Obj, int, listOf, obj, optNum, optObj, optStr, str } from '../shape';
 import { KodiCaller, kodiCall } from './playback';
+import { isUnder, splitFile } from '../../core/paths';
+import type { SentCall } from '../../core/result';
 
 export type KodiItemType = 'movie' | 'episode' | 'tvshow' | 'musicvideo';
 export const KODI_ITEM_TYPES: readonly KodiItemType[] = ['movie', 'episode', 'tvshow', 'musicvideo'];
@@ -65,12 +66,6 @@ const REMOVE_METHODS: Record<KodiItemType, string> = {
 /** The id parameter's name for an item type: movieid, episodeid, tvshowid, musicvideoid. */
 export function idParam(type: KodiItemType): string {
   return LIST_METHODS[type].idKey;
-}
-
-/** A call we sent, for the result's `sent` list. */
-export interface SentCall {
-  method: string;
-  params: Record<string, unknown>;
 }
 
 export async function getVideoSources(kodi: KodiCaller): Promise<KodiSource[]> {

@@ -1,7 +1,7 @@
 /** What Kodi is playing right now. */
-import type { PlaybackSession, MediaKind } from '../../sync/activity';
 import { Obj, decode, listOf, num, obj, optNum, optObj, optStr } from '../shape';
 import { KODI_FIXES } from './rpc';
+import { MediaKind, PlaybackSession, episodeTitle } from '../../core/playback';
 
 export interface KodiCaller {
   /** The player's name for errors, e.g. `Kodi "Den" (127.0.0.1:8080)`. */
@@ -102,13 +102,8 @@ function decodePlayerProps(result: unknown): PlayerProps {
 
 function titleOf(item: PlayerItem): string {
   const title = item.title || item.label || item.file || 'unknown';
-  if (item.type === 'episode' && item.showtitle) {
-    const se =
-      item.season !== undefined && item.episode !== undefined && item.season >= 0
-        ? ` S${String(item.season).padStart(2, '0')}E${String(item.episode).padStart(2, '0')}`
-        : '';
-    return `${item.showtitle}${se} ${title}`;
-  }
+  if (item.type === 'episode' && item.showtitle)
+    return episodeTitle(item.showtitle, item.season, item.episode, title);
   return title;
 }
 

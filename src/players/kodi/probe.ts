@@ -1,19 +1,10 @@
 /** "Test connection" for a Kodi: what answers, with which name and version. Never returns a secret. */
 import WebSocket from 'ws';
-import { PlayerError, ProbeVerdict, verdictOf } from '../errors';
+import { PlayerError, verdictOf } from '../errors';
+import { shownText } from '../http-client';
 import { kodiCall } from './playback';
 import { KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
-
-export interface ProbeResult {
-  ok: boolean;
-  /** What the test found, in a word: ok, or the first thing to fix. */
-  verdict: ProbeVerdict;
-  name?: string;
-  version?: string;
-  http: { ok: boolean; error?: string };
-  auth: { ok: boolean; error?: string };
-  websocket?: { ok: boolean; error?: string };
-}
+import type { ProbeResult } from '../../core/probe';
 
 function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
   return new Promise((resolve) => {
@@ -48,14 +39,6 @@ function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok:
       });
     });
   });
-}
-
-/** A name or version a server gave, fit to show: text, short, without control characters. */
-export function shownText(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return clean === '' ? undefined : clean.slice(0, 100);
 }
 
 export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {

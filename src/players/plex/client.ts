@@ -1,11 +1,8 @@
 /** Plex Media Server client. Knows nothing of Node-RED. */
-import axios, { AxiosInstance, Method } from 'axios';
-import { FixTexts, PlayerError, parseJsonBody, toPlayerError, verdictOf } from '../errors';
-import { checkBaseUrl } from '../http-endpoint';
-import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
-import { encodeQuery } from '../query';
-import { Obj, decode, obj, optObj, optStr } from '../shape';
-import { ProbeResult, shownText } from '../kodi/probe';
+import type { FixTexts, PlayerError } from '../errors';
+import { HttpPlayerClient, probeTwoSteps } from '../http-client';
+import { Obj, obj, optObj, optStr } from '../shape';
+import type { ProbeResult } from '../../core/probe';
 
 export interface PlexEndpoint {
   name: string;
@@ -50,101 +47,36 @@ export function plexLabel(e: Pick<PlexEndpoint, 'name' | 'url'>): string {
   return e.name ? `Plex "${e.name}" (${where})` : `Plex (${where})`;
 }
 
-export interface RequestOptions {
-  params?: Record<string, string | number | boolean | undefined>;
-  headers?: Record<string, string>;
-  /** The answer grows with the library (a page, a list): it gets the listing cap instead of the small one. */
-  listing?: boolean;
-  /** Send no token (public endpoints such as /identity). */
-  anonymous?: boolean;
-}
-
 export interface PlexServerInfo {
   friendlyName?: string;
   version?: string;
   machineIdentifier?: string;
 }
 
-export class PlexClient {
-  readonly label: string;
-  /** Set by the first 401: the token is dead and no further request is sent with it. */
-  deadToken?: PlayerError;
-  private readonly http?: AxiosInstance;
-  private readonly configError?: PlayerError;
-
+export class PlexClient extends HttpPlayerClient {
   constructor(readonly endpoint: PlexEndpoint) {
-    this.label = plexLabel(endpoint);
-    const base = checkBaseUrl(endpoint.url, this.label, PLEX_FIXES.config ?? '');
-    if (base instanceof PlayerError) {
-      this.configError = base;
-      return;
-    }
-    this.http = axios.create({
-      baseURL: base,
-      timeout: endpoint.timeoutMs ?? 15000,
+    super({
+      label: plexLabel(endpoint),
+      url: endpoint.url,
+      timeoutMs: endpoint.timeoutMs,
+      maxListingBytes: endpoint.maxListingBytes,
       headers: {
         Accept: 'application/json',
         'X-Plex-Client-Identifier': endpoint.clientId,
         'X-Plex-Product': PLEX_PRODUCT,
         'X-Plex-Version': PLEX_VERSION,
       },
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      paramsSerializer: { serialize: encodeQuery },
-      proxy: false,
+      fixes: PLEX_FIXES,
+      statusMeanings: { 401: { code: 'auth', reason: 'the token is dead (HTTP 401)', retryable: false } },
+      credential: () => (endpoint.token ? { 'X-Plex-Token': endpoint.token } : undefined),
+      missingCredential: 'no token is set',
+      deadOn401: true,
     });
   }
 
-  async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
-    const call = `${method.toUpperCase()} ${path}`;
-    if (!this.http)
-      throw this.configError ?? new PlayerError({ player: this.label, call, code: 'config', reason: '' });
-    if (this.deadToken && !options.anonymous) throw this.deadToken;
-    if (!this.endpoint.token && !options.anonymous) {
-      throw new PlayerError({
-        player: this.label,
-        call,
-        code: 'config',
-        reason: 'no token is set',
-        fix: PLEX_FIXES.auth,
-      });
-    }
-    let data: unknown;
-    try {
-      const res = await this.http.request<string>({
-        method,
-        url: path,
-        maxContentLength: options.listing
-          ? (this.endpoint.maxListingBytes ?? DEFAULT_LISTING_BYTES)
-          : SMALL_ANSWER_BYTES,
-        params: options.params,
-        headers: options.anonymous
-          ? options.headers
-          : { ...options.headers, 'X-Plex-Token': this.endpoint.token },
-      });
-      data = res.data;
-    } catch (err) {
-      const error = toPlayerError(err, this.label, call, PLEX_FIXES, {
-        401: { code: 'auth', reason: 'the token is dead (HTTP 401)', retryable: false },
-      });
-      if (error.status === 401) this.deadToken = error;
-      throw error;
-    }
-    return parseJsonBody(data, this.label, call, PLEX_FIXES.protocol) as T;
-  }
-
-  /**
-   * A request whose answer is decoded by `decoder`: a wrong shape is a PlayerError naming Plex, the call and the
-   * field.
-   */
-  async get<T>(
-    method: Method,
-    path: string,
-    options: RequestOptions,
-    decoder: (body: unknown) => T,
-  ): Promise<T> {
-    const body = await this.request<unknown>(method, path, options);
-    return decode(this.label, `${method.toUpperCase()} ${path}`, PLEX_FIXES.protocol, () => decoder(body));
+  /** Set by the first 401: the token is dead and no further request is sent with it. */
+  get deadToken(): PlayerError | undefined {
+    return this.deadCredential;
   }
 
   /** Needs no token: tells whether a Plex server answers at the URL. */
@@ -172,36 +104,10 @@ export class PlexClient {
 }
 
 /** "Test connection": /identity without the token, then the token. Never returns the token. */
-export async function probePlex(endpoint: PlexEndpoint): Promise<ProbeResult> {
+export function probePlex(endpoint: PlexEndpoint): Promise<ProbeResult> {
   const client = new PlexClient({ ...endpoint, timeoutMs: 5000 });
-  try {
-    const identity = await client.identity();
-    try {
-      const info = await client.serverInfo();
-      return {
-        ok: true,
-        verdict: 'ok',
-        name: shownText(info.friendlyName),
-        version: shownText(identity.version),
-        http: { ok: true },
-        auth: { ok: true },
-      };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      return {
-        ok: false,
-        verdict: verdictOf(err),
-        version: shownText(identity.version),
-        http: { ok: true },
-        auth: { ok: false, error: message },
-      };
-    }
-  } catch (err) {
-    return {
-      ok: false,
-      verdict: verdictOf(err),
-      http: { ok: false, error: err instanceof Error ? err.message : String(err) },
-      auth: { ok: false },
-    };
-  }
+  return probeTwoSteps(
+    async () => ({ version: (await client.identity()).version }),
+    async () => ({ name: (await client.serverInfo()).friendlyName }),
+  );
 }

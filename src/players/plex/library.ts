@@ -1,9 +1,9 @@
 /** Plex library sections, items by file path (paged), partial scans, sessions. */
-import { isUnder } from '../../sync/path-mapping';
-import type { PlaybackSession } from '../../sync/activity';
 import { PlayerError } from '../errors';
 import { listOf, obj, optId, optNum, optObj, optStr, str } from '../shape';
 import { PlexClient, container } from './client';
+import { isUnder } from '../../core/paths';
+import { PlaybackSession, episodeTitle } from '../../core/playback';
 
 export interface PlexSection {
   key: string;
@@ -170,13 +170,8 @@ export async function findItemsByPath(
 }
 
 function titleOf(m: PlexMetadata): string {
-  if (m.type === 'episode' && m.grandparentTitle) {
-    const se =
-      m.parentIndex !== undefined && m.index !== undefined
-        ? ` S${String(m.parentIndex).padStart(2, '0')}E${String(m.index).padStart(2, '0')}`
-        : '';
-    return `${m.grandparentTitle}${se} ${m.title ?? ''}`;
-  }
+  if (m.type === 'episode' && m.grandparentTitle)
+    return episodeTitle(m.grandparentTitle, m.parentIndex, m.index, m.title ?? '');
   return m.title ?? 'unknown';
 }
 

@@ -8,8 +8,8 @@
  */
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import type { ProbeResult } from '../../players/kodi/probe';
-import { isObj } from '../../players/shape';
+import { isObj } from '../players/shape';
+import type { ProbeResult } from '../core/probe';
 
 /** The editor's stand-in for a password it was not shown. */
 const UNCHANGED = '__PWRD__';

@@ -1,6 +1,6 @@
 /** Glue every flow node shares: finding its player, registering with it, and ending a message. */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { PlayerError } from '../../players/errors';
+import { PlayerError } from '../players/errors';
 import { AnyPlayerNode, getConfigNode } from './config-nodes';
 import { failed, statusText } from './status';
 
@@ -94,4 +94,13 @@ export function handleInput(
         },
       );
   };
+}
+
+/** A signal that aborts when the node closes (a redeploy, Node-RED stopping): the node's work in flight ends. */
+export function abortOnClose(node: Node): AbortSignal {
+  const aborter = new AbortController();
+  node.on('close', () => {
+    aborter.abort();
+  });
+  return aborter.signal;
 }

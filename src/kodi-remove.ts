@@ -1,9 +1,9 @@
 /** Flow node `kodi-remove`: removes the item at a library path from Kodi's library (never the files). */
 import type { NodeAPI } from 'node-red';
-import { kodiRemove } from '../sync/kodi-sync';
-import { secondsSetting } from './common/input';
-import { KodiActionDef, itemType, kodiRef } from './common/kodi-action';
-import { registerPlayerAction } from './common/player-action';
+import { kodiRemove } from './sync/kodi-sync';
+import { secondsSetting } from './node-red/input';
+import { KodiActionDef, itemType, kodiRef } from './node-red/kodi-action';
+import { registerPlayerAction } from './node-red/player-action';
 
 interface KodiRemoveDef extends KodiActionDef {
   timeout?: string | number;

@@ -1,9 +1,9 @@
 /** Flow node `kodi-refresh`: re-reads NFO and artwork of the item at a library path (scans it when new). */
 import type { NodeAPI } from 'node-red';
-import { kodiRefresh } from '../sync/kodi-sync';
-import { secondsSetting } from './common/input';
-import { KodiActionDef, itemType, kodiRef } from './common/kodi-action';
-import { registerPlayerAction } from './common/player-action';
+import { kodiRefresh } from './sync/kodi-sync';
+import { secondsSetting } from './node-red/input';
+import { KodiActionDef, itemType, kodiRef } from './node-red/kodi-action';
+import { registerPlayerAction } from './node-red/player-action';
 
 interface KodiRefreshDef extends KodiActionDef {
   timeout?: string | number;

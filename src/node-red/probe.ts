@@ -1,6 +1,6 @@
 /** For servers without a persistent connection: check once when the first user registers and show the outcome. */
 import type { Node } from 'node-red';
-import { PlayerError } from '../../players/errors';
+import { PlayerError } from '../players/errors';
 import { linkStatus } from './status';
 import { ConnectionUsers } from './users';
 

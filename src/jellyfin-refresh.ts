@@ -1,9 +1,9 @@
 /** Flow node `jellyfin-refresh`: a targeted Jellyfin update of a library path, waited for and verified. */
 import type { NodeAPI } from 'node-red';
-import type { RefreshMode } from '../players/jellyfin/library';
-import { JellyfinMode, jellyfinRefresh } from '../sync/jellyfin-sync';
-import { secondsSetting } from './common/input';
-import { PlayerActionDef, changeAction, registerPlayerAction } from './common/player-action';
+import type { RefreshMode } from './players/jellyfin/library';
+import { JellyfinMode, jellyfinRefresh } from './sync/jellyfin-sync';
+import { secondsSetting } from './node-red/input';
+import { PlayerActionDef, changeAction, registerPlayerAction } from './node-red/player-action';
 
 interface JellyfinRefreshDef extends PlayerActionDef {
   mode?: JellyfinMode;

@@ -1,5 +1,11 @@
 /** The result every sync node puts in msg.payload: what happened, where, what was sent and what was verified. */
-import type { SentCall } from '../players/kodi/library';
+import type { ChangeAction } from './change';
+
+/** A call a sync node sent to a player, for the result's `sent` list. */
+export interface SentCall {
+  method: string;
+  params: Record<string, unknown>;
+}
 
 export type PlayerType = 'kodi' | 'jellyfin' | 'plex';
 
@@ -52,53 +58,6 @@ export interface SyncTarget {
   isFile: boolean;
 }
 
-const MEDIA_EXTENSIONS = new Set([
-  'mkv',
-  'mp4',
-  'm4v',
-  'avi',
-  'mov',
-  'wmv',
-  'mpg',
-  'mpeg',
-  'ts',
-  'm2ts',
-  'mts',
-  'iso',
-  'vob',
-  'webm',
-  'flv',
-  'ogv',
-  'divx',
-  'xvid',
-  '3gp',
-  'strm',
-  'nfo',
-  'srt',
-  'ass',
-  'ssa',
-  'sub',
-  'idx',
-  'jpg',
-  'jpeg',
-  'png',
-  'tbn',
-  'mp3',
-  'flac',
-]);
-
-/** Whether a path names a media or sidecar file (a folder like "Film.2020.x264" does not). */
-export function looksLikeFile(path: string): boolean {
-  if (/[\\/]$/.test(path)) return false;
-  const m = /\.([a-z0-9]{1,5})$/i.exec(path);
-  return m !== null && MEDIA_EXTENSIONS.has(m[1].toLowerCase());
-}
-
-/** What happened to a library path: the change items of player-sync and the arr webhooks. */
-export type ChangeAction = 'added' | 'updated' | 'removed';
-
-export const CHANGE_ACTIONS: readonly ChangeAction[] = ['added', 'updated', 'removed'];
-
 /** The result's `action` for a change. */
 export function actionName(action: ChangeAction): SyncResult['action'] {
   return action === 'added' ? 'scan' : action === 'updated' ? 'refresh' : 'remove';
@@ -112,4 +71,28 @@ export function resultBuilder(
   started: number,
 ): (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>) => SyncResult {
   return (fields) => ({ ...common, items: [], sent, tookMs: Date.now() - started, ...fields });
+}
+
+/** Starts the result of one sync call on one player: the fields all its results share, its `sent` list, its clock. */
+export function startResult(
+  playerType: PlayerType,
+  player: string,
+  target: SyncTarget,
+  action: SyncResult['action'],
+  extra: Record<string, unknown> = {},
+  started = Date.now(),
+): {
+  sent: SentCall[];
+  result: (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>) => SyncResult;
+} {
+  const sent: SentCall[] = [];
+  const common = {
+    action,
+    player,
+    playerType,
+    libraryPath: target.libraryPath,
+    playerPath: target.playerPath,
+    ...extra,
+  };
+  return { sent, result: resultBuilder(common, sent, started) };
 }

@@ -1,8 +1,8 @@
 /** Flow node `arr-event`: Radarr/Sonarr webhook bodies (or plain {path, action}) → change items. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { arrToChanges } from '../sync/arr-event';
-import { handleInput } from './common/flow-node';
-import { done, statusText, useCatalog } from './common/status';
+import { arrToChanges } from './sync/arr-event';
+import { handleInput } from './node-red/flow-node';
+import { done, statusText, useCatalog } from './node-red/status';
 
 interface ArrEventDef extends NodeDef {
   /** "array": one message with every change item; "split": one message per item. */

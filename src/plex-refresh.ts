@@ -1,8 +1,8 @@
 /** Flow node `plex-refresh`: a partial Plex scan of a library path's folder, waited for and verified. */
 import type { NodeAPI } from 'node-red';
-import { PlexMode, plexRefresh } from '../sync/plex-sync';
-import { secondsSetting } from './common/input';
-import { PlayerActionDef, changeAction, registerPlayerAction } from './common/player-action';
+import { PlexMode, plexRefresh } from './sync/plex-sync';
+import { secondsSetting } from './node-red/input';
+import { PlayerActionDef, changeAction, registerPlayerAction } from './node-red/player-action';
 
 interface PlexRefreshDef extends PlayerActionDef {
   mode?: PlexMode;

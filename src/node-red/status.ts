@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NodeAPI, NodeStatus } from 'node-red';
+import type { LinkState } from '../core/link';
 
 /**
  * Status texts come from the "status" section of nodes/locales/<lang>/player-sync.json, in the runtime's
@@ -57,13 +58,11 @@ export function statusText(key: StatusKey, vars: Record<string, string | number>
   if (translated !== undefined && translated !== '' && !translated.endsWith(id)) return translated;
   english ??= (
     JSON.parse(
-      fs.readFileSync(path.join(__dirname, '..', '..', 'locales', 'en-US', 'player-sync.json'), 'utf8'),
+      fs.readFileSync(path.join(__dirname, '..', 'locales', 'en-US', 'player-sync.json'), 'utf8'),
     ) as { 'player-sync': { status: Record<string, string> } }
   )['player-sync'].status;
   return english[key].replace(/__(\w+)__/g, (_all, name: string) => String(vars[name] ?? ''));
 }
-
-export type LinkState = 'idle' | 'connecting' | 'connected' | 'http-only' | 'disconnected' | 'auth-failed';
 
 const MAX_TEXT = 24;
 

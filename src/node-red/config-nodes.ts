@@ -1,9 +1,9 @@
 /** What the config nodes offer their flow nodes. */
 import type { Node, NodeAPI } from 'node-red';
-import type { KodiConnection } from '../../players/kodi/connection';
-import type { JellyfinClient } from '../../players/jellyfin/client';
-import type { PlexClient } from '../../players/plex/client';
-import { PathMapper } from '../../sync/path-mapping';
+import type { KodiConnection } from '../players/kodi/connection';
+import type { JellyfinClient } from '../players/jellyfin/client';
+import type { PlexClient } from '../players/plex/client';
+import { PathMapper } from '../sync/path-mapping';
 import type { StatusUser } from './users';
 
 export interface PathMappingsNode extends Node {
@@ -12,7 +12,7 @@ export interface PathMappingsNode extends Node {
   problem?: string;
 }
 
-interface PlayerConfigNode<Kind extends string> extends Node {
+export interface PlayerConfigNode<Kind extends string> extends Node {
   kind: Kind;
   /** `Kodi "Living room" (host:port)`: for messages; never holds a secret. */
   label: string;

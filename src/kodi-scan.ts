@@ -1,9 +1,9 @@
 /** Flow node `kodi-scan`: targeted scan of the folder of a library path, waited for and verified. */
 import type { NodeAPI } from 'node-red';
-import { kodiScan } from '../sync/kodi-sync';
-import { secondsSetting } from './common/input';
-import { KodiActionDef, itemType, kodiRef } from './common/kodi-action';
-import { registerPlayerAction } from './common/player-action';
+import { kodiScan } from './sync/kodi-sync';
+import { secondsSetting } from './node-red/input';
+import { KodiActionDef, itemType, kodiRef } from './node-red/kodi-action';
+import { registerPlayerAction } from './node-red/player-action';
 
 interface KodiScanDef extends KodiActionDef {
   wait?: boolean;

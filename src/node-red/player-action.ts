@@ -3,12 +3,13 @@
  * kodi-remove, jellyfin-refresh, plex-refresh): each node's own file gives its type, player and action.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { CHANGE_ACTIONS, ChangeAction, SyncResult, SyncTarget } from '../../sync/result';
 import type { AnyPlayerNode } from './config-nodes';
-import { PlayerType, handleInput, usePlayer } from './flow-node';
+import { abortOnClose, handleInput, usePlayer } from './flow-node';
 import { PathSettings, mapForPlayer, readLibraryPath } from './input';
 import { done, failed, statusText, useCatalog, working } from './status';
 import type { StatusKey } from './status';
+import { CHANGE_ACTIONS, ChangeAction } from '../core/change';
+import { PlayerType, SyncResult, SyncTarget } from '../core/result';
 
 export interface PlayerActionDef extends NodeDef, PathSettings {
   kodi?: string;
@@ -48,10 +49,7 @@ export function registerPlayerAction<Def extends PlayerActionDef, Kind extends P
     RED.nodes.createNode(this, def);
     const node = this;
     const { player, problem } = usePlayer(RED, node, { ...def, playerType: kind }, [kind]);
-    const aborter = new AbortController();
-    node.on('close', () => {
-      aborter.abort();
-    });
+    const signal = abortOnClose(node);
     node.on(
       'input',
       handleInput(node, async (msg, send) => {
@@ -64,7 +62,7 @@ export function registerPlayerAction<Def extends PlayerActionDef, Kind extends P
           target,
           def,
           msg,
-          aborter.signal,
+          signal,
         );
         msg.payload = result;
         node.status(result.ok ? done(result.status) : failed(result.status));

@@ -1,13 +1,13 @@
 /** Flow node `player-sync`: every change to every configured player, batched, deferred, retried, journaled. */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ChangeItem, plainItem } from '../sync/arr-event';
-import { EngineTarget, ItemOutcome, SyncEngine, WhilePlaying } from '../sync/engine';
-import { Journal, JournalError } from '../sync/journal';
-import { groupTarget, jellyfinTarget, kodiTarget, plexTarget } from '../sync/targets';
-import type { AnyPlayerNode } from './common/config-nodes';
-import { secondsSetting } from './common/input';
-import { done, failed, statusText, useCatalog, waiting, working } from './common/status';
+import { EngineTarget, ItemOutcome, SyncEngine, WhilePlaying } from './sync/engine';
+import { Journal, JournalError } from './sync/journal';
+import { groupTarget, jellyfinTarget, kodiTarget, plexTarget } from './sync/targets';
+import type { AnyPlayerNode } from './node-red/config-nodes';
+import { secondsSetting } from './node-red/input';
+import { done, failed, statusText, useCatalog, waiting, working } from './node-red/status';
+import { ChangeItem, plainItem } from './core/change';
 
 interface PlayerEntry {
   /** A kodi-player, jellyfin-server or plex-server config node. */

@@ -1,8 +1,9 @@
 /** Reading a node's input: msg first, then the node's settings, then defaults; validated. */
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { PathMappingError } from '../../sync/path-mapping';
-import { SyncTarget, looksLikeFile } from '../../sync/result';
+import { PathError } from '../core/paths';
 import type { AnyPlayerNode } from './config-nodes';
+import { looksLikeFile } from '../core/paths';
+import { SyncTarget } from '../core/result';
 
 export interface PathSettings {
   /** Where the library path is: a property name for `pathType`. Default: msg.payload (or msg.payload.path). */
@@ -43,7 +44,7 @@ export function mapForPlayer(player: AnyPlayerNode, libraryPath: string): SyncTa
     const mapped = player.mapper().toPlayer(libraryPath);
     return { libraryPath, playerPath: mapped.path, isFile: looksLikeFile(libraryPath) };
   } catch (err) {
-    if (err instanceof PathMappingError) {
+    if (err instanceof PathError) {
       throw new Error(`${player.label}: cannot map "${libraryPath}": ${err.message}`, { cause: err });
     }
     throw err;

@@ -1,8 +1,8 @@
 /** Config node `path-mappings`: ordered `from → to` rules, with a live preview endpoint for its edit dialog. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
-import { MappingRule, TrailingMode, mapperFromSettings } from '../sync/path-mapping';
-import type { PathMappingsNode } from './common/config-nodes';
+import { MappingRule, TrailingMode, mapperFromSettings } from './sync/path-mapping';
+import type { PathMappingsNode } from './node-red/config-nodes';
 
 interface PathMappingsDef extends NodeDef {
   rules?: MappingRule[];

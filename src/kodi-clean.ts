@@ -1,9 +1,9 @@
 /** Flow node `kodi-clean`: a guarded VideoLibrary.Clean (dry run by default). */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { kodiClean } from '../sync/kodi-clean';
-import { handleInput, usePlayer } from './common/flow-node';
-import { mapForPlayer, secondsSetting } from './common/input';
-import { done, failed, statusText, useCatalog, working } from './common/status';
+import { kodiClean } from './sync/kodi-clean';
+import { abortOnClose, handleInput, usePlayer } from './node-red/flow-node';
+import { mapForPlayer, secondsSetting } from './node-red/input';
+import { done, failed, statusText, useCatalog, working } from './node-red/status';
 
 interface KodiCleanDef extends NodeDef {
   kodi?: string;
@@ -21,10 +21,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const { player, problem } = usePlayer(RED, node, { playerType: 'kodi', kodi: def.kodi }, ['kodi']);
-    const aborter = new AbortController();
-    node.on('close', () => {
-      aborter.abort();
-    });
+    const signal = abortOnClose(node);
     node.on(
       'input',
       handleInput(node, async (msg, send) => {
@@ -56,7 +53,7 @@ export = function (RED: NodeAPI): void {
               300,
               'kodi-clean: timeout',
             ),
-            signal: aborter.signal,
+            signal: signal,
           },
         );
         msg.payload = result;

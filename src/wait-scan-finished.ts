@@ -1,13 +1,13 @@
 /** Flow node `wait-scan-finished`: passes the message on when the player's library scan is over. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { isLibraryScanRunning } from '../players/jellyfin/library';
-import { isRefreshing } from '../players/plex/library';
-import { ScanFinishedOptions, ScanFinishedResult, kodiWaitScanFinished } from '../sync/kodi-wait';
-import { waitScanFinishedByPolling } from '../sync/server-wait';
-import type { AnyPlayerNode } from './common/config-nodes';
-import { PlayerRefs, handleInput, usePlayer } from './common/flow-node';
-import { secondsSetting } from './common/input';
-import { done, failed, statusText, useCatalog, waiting } from './common/status';
+import { isLibraryScanRunning } from './players/jellyfin/library';
+import { isRefreshing } from './players/plex/library';
+import { ScanFinishedOptions, ScanFinishedResult, kodiWaitScanFinished } from './sync/kodi-wait';
+import { waitScanFinishedByPolling } from './sync/server-wait';
+import type { AnyPlayerNode } from './node-red/config-nodes';
+import { abortOnClose, handleInput, PlayerRefs, usePlayer } from './node-red/flow-node';
+import { secondsSetting } from './node-red/input';
+import { done, failed, statusText, useCatalog, waiting } from './node-red/status';
 
 interface WaitScanDef extends NodeDef, PlayerRefs {
   timeout?: string | number;
@@ -35,10 +35,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const { player, problem } = usePlayer(RED, node, def, ['kodi', 'jellyfin', 'plex']);
-    const aborter = new AbortController();
-    node.on('close', () => {
-      aborter.abort();
-    });
+    const signal = abortOnClose(node);
     node.on(
       'input',
       handleInput(node, async (msg, send) => {
@@ -57,7 +54,7 @@ export = function (RED: NodeAPI): void {
           player.kind === 'kodi' ? 0.5 : 2,
           'wait-scan-finished: poll interval',
         );
-        const result = await waitFor(player, { timeoutMs, startWaitMs, pollMs, signal: aborter.signal });
+        const result = await waitFor(player, { timeoutMs, startWaitMs, pollMs, signal: signal });
         (msg as { waitScan?: unknown }).waitScan = {
           ...result,
           player: player.name || player.label,

@@ -1,12 +1,13 @@
 /** Flow node `active-check`: is someone watching on this player? Output 1 idle, output 2 active. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { getJellyfinPlayback } from '../players/jellyfin/library';
-import { getKodiPlayback } from '../players/kodi/playback';
-import { getPlexPlayback } from '../players/plex/library';
-import { PlaybackSession, decideActivity } from '../sync/activity';
-import type { AnyPlayerNode } from './common/config-nodes';
-import { PlayerRefs, handleInput, usePlayer } from './common/flow-node';
-import { done, statusText, useCatalog, waiting, working } from './common/status';
+import { getJellyfinPlayback } from './players/jellyfin/library';
+import { getKodiPlayback } from './players/kodi/playback';
+import { getPlexPlayback } from './players/plex/library';
+import { decideActivity } from './sync/activity';
+import type { AnyPlayerNode } from './node-red/config-nodes';
+import { PlayerRefs, handleInput, usePlayer } from './node-red/flow-node';
+import { done, statusText, useCatalog, waiting, working } from './node-red/status';
+import { PlaybackSession } from './core/playback';
 
 interface ActiveCheckDef extends NodeDef, PlayerRefs {
   countPaused?: boolean;

@@ -1,14 +1,14 @@
 /** Config node `kodi-player`: one Kodi box, its shared connection and its path mappings. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { KodiConnection } from '../players/kodi/connection';
-import { probeKodi } from '../players/kodi/probe';
-import { KODI_DEFAULTS, KodiEndpoint, hostForUrl, kodiLabel } from '../players/kodi/rpc';
-import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
-import { KodiPlayerNode, resolveMapper } from './common/config-nodes';
-import { numberSetting } from './common/settings';
-import { linkStatus, useCatalog } from './common/status';
-import { originOf, registerTestConnection, text } from './common/test-connection';
-import { ConnectionUsers } from './common/users';
+import { KodiConnection } from './players/kodi/connection';
+import { probeKodi } from './players/kodi/probe';
+import { KODI_DEFAULTS, KodiEndpoint, hostForUrl, kodiLabel } from './players/kodi/rpc';
+import { DEFAULT_LISTING_BYTES, listingCap } from './players/limits';
+import { KodiPlayerNode, resolveMapper } from './node-red/config-nodes';
+import { numberSetting } from './node-red/settings';
+import { linkStatus, useCatalog } from './node-red/status';
+import { originOf, registerTestConnection, text } from './node-red/test-connection';
+import { ConnectionUsers } from './node-red/users';
 
 interface KodiPlayerDef extends NodeDef {
   host: string;

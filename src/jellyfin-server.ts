@@ -1,0 +1,23 @@
+/** Config node `jellyfin-server`: one Jellyfin server, its API key and its path mappings. */
+import type { NodeAPI } from 'node-red';
+import { JellyfinClient, JellyfinEndpoint, jellyfinLabel, probeJellyfin } from './players/jellyfin/client';
+import { registerServerConfig } from './node-red/server-config';
+import { text } from './node-red/test-connection';
+
+export = function (RED: NodeAPI): void {
+  registerServerConfig<'jellyfin', JellyfinEndpoint, JellyfinClient>(RED, {
+    type: 'jellyfin-server',
+    kind: 'jellyfin',
+    secret: 'apiKey',
+    endpoint: (base, settings, apiKey, id) => ({
+      ...base,
+      apiKey,
+      userId: text(settings.userId).trim() || undefined,
+      deviceId: id ? `player-sync-${id}` : 'player-sync-test-connection',
+    }),
+    label: jellyfinLabel,
+    client: (endpoint) => new JellyfinClient(endpoint),
+    check: (client) => client.systemInfo(),
+    probe: probeJellyfin,
+  });
+};

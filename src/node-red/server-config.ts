@@ -1,0 +1,97 @@
+/**
+ * The config nodes of the REST servers (`jellyfin-server`, `plex-server`): one client per node, checked when the
+ * first flow node registers, its path mappings, and its Test connection. Each server gives its endpoint and calls.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { ProbeResult } from '../core/probe';
+import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
+import { PlayerConfigNode, resolveMapper } from './config-nodes';
+import { probeOnFirstUser } from './probe';
+import { numberSetting } from './settings';
+import { useCatalog } from './status';
+import { originOf, registerTestConnection, text } from './test-connection';
+
+export interface ServerDef extends NodeDef {
+  url?: string;
+  timeout?: string | number;
+  /** The largest answer to a listing, in MB. */
+  maxResponse?: string | number;
+  mappings?: string;
+}
+
+/** The settings every server endpoint has. */
+export interface ServerEndpointBase {
+  name: string;
+  url: string;
+  timeoutMs?: number;
+  maxListingBytes?: number;
+}
+
+/** A server's config node: its kind and its client. */
+type ServerNode<K extends string, C> = PlayerConfigNode<K> & { client: C };
+
+export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C> {
+  type: string;
+  kind: K;
+  /** The credential's key in Node-RED's credential store (`apiKey`, `token`). */
+  secret: string;
+  /**
+   * The endpoint from settings (the deployed node's or the dialog's) and the credential; `id` is the config node's
+   * id, absent for a Test connection.
+   */
+  endpoint(base: ServerEndpointBase, settings: Record<string, unknown>, secret: string, id?: string): E;
+  label(endpoint: E): string;
+  client(endpoint: E): C;
+  /** A call that needs the credential: the check when the first flow node registers. */
+  check(client: C): Promise<unknown>;
+  probe(endpoint: E): Promise<ProbeResult>;
+}
+
+export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C>(
+  RED: NodeAPI,
+  spec: ServerSpec<K, E, C>,
+): void {
+  useCatalog(RED);
+  function ServerConfig(this: Node<Record<string, string | undefined>>, def: ServerDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as unknown as ServerNode<K, C> & Node<Record<string, string | undefined>>;
+    const endpoint = spec.endpoint(
+      {
+        name: def.name,
+        url: def.url || '',
+        timeoutMs: numberSetting(def.timeout, 15) * 1000,
+        maxListingBytes: listingCap(numberSetting(def.maxResponse, DEFAULT_LISTING_BYTES / 1024 / 1024)),
+      },
+      def as unknown as Record<string, unknown>,
+      this.credentials[spec.secret] ?? '',
+      def.id,
+    );
+    node.kind = spec.kind;
+    node.label = spec.label(endpoint);
+    node.client = spec.client(endpoint);
+    node.mapper = resolveMapper(RED, def.mappings, node.label);
+    const users = probeOnFirstUser(node, () => spec.check(node.client));
+    node.register = (user) => {
+      users.register(user);
+    };
+    node.deregister = (user) => {
+      users.deregister(user);
+    };
+  }
+
+  RED.nodes.registerType(spec.type, ServerConfig, {
+    credentials: { [spec.secret]: { type: 'password' } },
+  });
+
+  registerTestConnection(RED, spec.type, {
+    origin: (settings) => originOf(text(settings.url)),
+    probe: (settings, credentials) =>
+      spec.probe(
+        spec.endpoint(
+          { name: text(settings.name), url: text(settings.url) },
+          settings,
+          credentials[spec.secret] ?? '',
+        ),
+      ),
+  });
+}

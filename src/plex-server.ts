@@ -1,0 +1,23 @@
+/** Config node `plex-server`: one Plex Media Server, its token and its path mappings. */
+import type { NodeAPI } from 'node-red';
+import { PlexClient, PlexEndpoint, plexLabel, probePlex } from './players/plex/client';
+import { registerServerConfig } from './node-red/server-config';
+import { text } from './node-red/test-connection';
+
+export = function (RED: NodeAPI): void {
+  registerServerConfig<'plex', PlexEndpoint, PlexClient>(RED, {
+    type: 'plex-server',
+    kind: 'plex',
+    secret: 'token',
+    endpoint: (base, settings, token, id) => ({
+      ...base,
+      token,
+      // The editor fills in a UUID when the node is created; older flows fall back to the node id, also stable.
+      clientId: text(settings.clientId).trim() || (id ? `player-sync-${id}` : 'player-sync-test-connection'),
+    }),
+    label: plexLabel,
+    client: (endpoint) => new PlexClient(endpoint),
+    check: (client) => client.serverInfo(),
+    probe: probePlex,
+  });
+};
