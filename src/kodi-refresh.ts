@@ -1,6 +1,6 @@
 /** Flow node `kodi-refresh`: re-reads NFO and artwork of the item at a library path (scans it when new). */
 import type { NodeAPI } from 'node-red';
-import { kodiRefresh } from './sync/kodi-sync';
+import { kodiRefresh } from './sync/kodi-refresh';
 import { secondsSetting } from './node-red/input';
 import { KodiActionDef, itemType, kodiRef } from './node-red/kodi-action';
 import { registerPlayerAction } from './node-red/player-action';

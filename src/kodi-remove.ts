@@ -1,6 +1,6 @@
 /** Flow node `kodi-remove`: removes the item at a library path from Kodi's library (never the files). */
 import type { NodeAPI } from 'node-red';
-import { kodiRemove } from './sync/kodi-sync';
+import { kodiRemove } from './sync/kodi-remove';
 import { secondsSetting } from './node-red/input';
 import { KodiActionDef, itemType, kodiRef } from './node-red/kodi-action';
 import { registerPlayerAction } from './node-red/player-action';

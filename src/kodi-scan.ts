@@ -1,6 +1,6 @@
 /** Flow node `kodi-scan`: targeted scan of the folder of a library path, waited for and verified. */
 import type { NodeAPI } from 'node-red';
-import { kodiScan } from './sync/kodi-sync';
+import { kodiScan } from './sync/kodi-scan';
 import { secondsSetting } from './node-red/input';
 import { KodiActionDef, itemType, kodiRef } from './node-red/kodi-action';
 import { registerPlayerAction } from './node-red/player-action';

@@ -1,7 +1,7 @@
 /** What the Kodi action nodes (kodi-scan, kodi-refresh, kodi-remove) share beyond player-action. */
 import type { NodeMessageInFlow } from 'node-red';
 import { KODI_ITEM_TYPES, KodiItemType } from '../players/kodi/library';
-import type { KodiPlayerRef } from '../sync/kodi-sync';
+import type { KodiPlayerRef } from '../sync/kodi-common';
 import type { KodiPlayerNode } from './config-nodes';
 import type { PlayerActionDef } from './player-action';
 

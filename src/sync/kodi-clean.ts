@@ -5,7 +5,13 @@
  */
 import type { KodiConnection } from '../players/kodi/connection';
 import { NotificationRecorder, waitForScanEnd } from '../players/kodi/events';
-import { KodiItem, isReachable, isScanningVideo, listAllVideoFiles } from '../players/kodi/library';
+import {
+  cleanCall,
+  isReachable,
+  isScanningVideo,
+  KodiItem,
+  listAllVideoFiles,
+} from '../players/kodi/library';
 import { getKodiPlayback } from '../players/kodi/playback';
 import { SentCall } from '../core/result';
 import { queueFor } from '../core/serial-queue';
@@ -153,9 +159,9 @@ export async function kodiClean(
     let completion: 'event' | 'polling';
     let finished: boolean;
     try {
-      const params = { showdialogs: false, content: options.content ?? 'video' };
-      await conn.call('VideoLibrary.Clean', params);
-      sent.push({ method: 'VideoLibrary.Clean', params });
+      const call = cleanCall(options.content ?? 'video');
+      await conn.call(call.method, call.params);
+      sent.push(call);
       const end = await waitForScanEnd(conn, recorder, {
         timeoutMs: options.timeoutMs ?? 300000,
         startEvent: 'VideoLibrary.OnCleanStarted',

@@ -158,6 +158,24 @@ function toItem(type: KodiItemType, row: Obj, where: string): KodiItem {
   return item;
 }
 
+/** A targeted scan of one folder (no dialogs on Kodi's screen). */
+export function scanCall(directory: string): SentCall {
+  return { method: 'VideoLibrary.Scan', params: { directory, showdialogs: false } };
+}
+
+/** A clean of the video (or music) library. */
+export function cleanCall(content: 'video' | 'music' | 'tvshows' | 'movies' | 'musicvideos'): SentCall {
+  return { method: 'VideoLibrary.Clean', params: { showdialogs: false, content } };
+}
+
+/**
+ * Lists a folder as Kodi sees it; a listing also refreshes Kodi's directory cache, which a scan of a folder Kodi
+ * has not listed yet needs ("does not exist - skipping scan").
+ */
+export async function listDirectory(kodi: KodiCaller, directory: string): Promise<void> {
+  await kodi.call('Files.GetDirectory', { directory, media: 'files' });
+}
+
 export function refreshCall(item: KodiItem): SentCall {
   const params: Record<string, unknown> = { [idParam(item.type)]: item.id };
   if (item.type === 'movie' || item.type === 'tvshow') params.ignorenfo = false;
@@ -172,7 +190,7 @@ export function removeCall(item: KodiItem): SentCall {
 export async function isReachable(kodi: KodiCaller, path: string, isFolder: boolean): Promise<boolean> {
   try {
     if (isFolder) {
-      await kodi.call('Files.GetDirectory', { directory: path, media: 'files' });
+      await listDirectory(kodi, path);
       return true;
     }
     // media "files": with "video", Kodi 20 answers for a library item whose file is gone. Right after a file

@@ -1,0 +1,253 @@
+/**
+ * Targeted scan on one Kodi: the folder that holds a path (the show folder for a show Kodi does not know yet),
+ * through that Kodi's queue, waited for by its notifications (or by polling) and verified in the library. A scan
+ * that is already running (started by anyone) is waited out first, never stopped.
+ */
+import type { KodiConnection } from '../players/kodi/connection';
+import {
+  NotificationRecorder,
+  decodeLibraryUpdate,
+  waitForScanEnd,
+  waitOutRunningScan,
+} from '../players/kodi/events';
+import {
+  findItemsByPath,
+  findShowByFolder,
+  KodiItem,
+  KodiItemType,
+  KodiSource,
+  listDirectory,
+  scanCall,
+} from '../players/kodi/library';
+import { parentFolder, separatorOf, splitFile } from '../core/paths';
+import { startResult, SentCall, SyncResult, SyncTarget } from '../core/result';
+import { queueFor } from '../core/serial-queue';
+
+import {
+  DEFAULT_TIMEOUT_MS,
+  KodiPlayerRef,
+  KodiScanOptions,
+  inKodiForm,
+  toResultItems,
+  typesFor,
+} from './kodi-common';
+import { describeSources, inSourceForm } from '../players/kodi/sources';
+
+const SEASON_FOLDER = /^(season\s*\d+|specials|s\d{1,2})$/i;
+
+/**
+ * The folder to scan for a path: the item's own folder, except for TV, where Kodi adds nothing when a season
+ * folder of a show it does not know yet is scanned: then the show folder.
+ */
+async function scanDirectory(
+  conn: KodiConnection,
+  source: KodiSource,
+  folder: string,
+  type: KodiItemType | undefined,
+): Promise<string> {
+  const direct = inSourceForm(folder, source);
+  const sep = separatorOf(source.file);
+  const root = inSourceForm(source.file, source);
+  const below = direct.slice(root.length).split(sep).filter(Boolean);
+  const last = below.at(-1) ?? '';
+  const isTv = type === 'episode' || type === 'tvshow' || SEASON_FOLDER.test(last);
+  if (!isTv || below.length < 2) return direct;
+  const showFolder = root + below[0] + sep;
+  const show = await findShowByFolder(conn, showFolder);
+  return show ? direct : showFolder;
+}
+
+/** Targeted scan of the folder that holds `target`, waited for and verified. */
+export async function kodiScan(
+  player: KodiPlayerRef,
+  given: SyncTarget,
+  options: KodiScanOptions = {},
+): Promise<SyncResult> {
+  const started = Date.now();
+  const { conn } = player;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { target, source, sources } = await inKodiForm(conn, given);
+  const { sent, result } = startResult('kodi', player.name, target, 'scan', {}, started);
+
+  if (!source) {
+    return result({
+      status: 'not-verified',
+      ok: false,
+      reason:
+        `"${target.playerPath}" is outside every Kodi video source (${describeSources(sources)}), and Kodi ` +
+        'ignores a scan there: add the folder as a source in Kodi, or fix the path mapping',
+    });
+  }
+  const { folder } = splitFile(target.playerPath, target.isFile);
+  const directory = await scanDirectory(conn, source, folder, options.type);
+
+  const added: KodiEvent[] = [];
+  const scan = await queueFor(conn).run(() =>
+    scanAndWait(conn, directory, sent, added, { ...options, timeoutMs }),
+  );
+  if (scan.status) return result({ status: scan.status, ok: false, reason: scan.reason, directory, added });
+  const base = { directory, completion: scan.completion, fallback: scan.fallback, added };
+  if (options.wait === false) return result({ ...base, status: 'sent', ok: true });
+  if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
+
+  const find = (): Promise<KodiItem[]> =>
+    findItemsByPath(conn, target.playerPath, {
+      isFile: target.isFile,
+      types: typesFor(options.type, target.isFile),
+    });
+  let items = await find();
+  if (items.length > 0) return result({ ...base, status: 'verified', ok: true, items: toResultItems(items) });
+  // Kodi skips a folder that its directory cache does not list yet ("does not exist - skipping scan"), e.g. one
+  // created after Kodi last listed the parent. Listing the parent refreshes that cache; then one more scan.
+  await listDirectory(conn, parentFolder(directory)).catch(() => undefined);
+  const again = await queueFor(conn).run(() =>
+    scanAndWait(conn, directory, sent, added, { ...options, timeoutMs }),
+  );
+  if (!again.status) {
+    items = await find();
+    if (items.length > 0) {
+      return result({ ...base, status: 'verified', ok: true, items: toResultItems(items), rescanned: true });
+    }
+  }
+  return result({
+    ...base,
+    status: 'not-verified',
+    ok: false,
+    reason:
+      `Kodi scanned "${directory}" but its library has nothing at "${target.playerPath}": check that the folder ` +
+      "holds a video with an .nfo file or a name Kodi's scraper knows, and that the source's content type is set",
+  });
+}
+
+interface ScanOutcome {
+  status?: 'timed-out';
+  reason?: string;
+  completion?: 'event' | 'polling';
+  fallback?: 'full-scan';
+}
+
+/** An item a Kodi notification named. */
+interface KodiEvent {
+  id: number;
+  type: string;
+}
+
+/** The items a recorder saw Kodi add (VideoLibrary.OnUpdate with added: true). */
+function addedItems(recorder: NotificationRecorder): KodiEvent[] {
+  return recorder.seen.flatMap((n) => {
+    const update = decodeLibraryUpdate(n);
+    return update?.added && update.id !== undefined
+      ? [{ id: update.id, type: update.type ?? 'unknown' }]
+      : [];
+  });
+}
+
+/** Runs inside the Kodi's queue: waits out any running scan, scans, waits for the end (and falls back). */
+export async function scanAndWait(
+  conn: KodiConnection,
+  directory: string,
+  sent: SentCall[],
+  added: KodiEvent[],
+  options: KodiScanOptions & { timeoutMs: number },
+): Promise<ScanOutcome> {
+  const waitOptions = { timeoutMs: options.timeoutMs, pollMs: options.pollMs, signal: options.signal };
+  const before = await waitOutRunningScan(conn, waitOptions);
+  if (!before.idle) {
+    return {
+      status: 'timed-out',
+      reason:
+        `Kodi was still busy with another library scan after ${Math.round(before.waitedMs / 1000)} s; the scan ` +
+        `of "${directory}" was not sent, so as not to stop that one`,
+    };
+  }
+  const scanOnce = async (
+    dir: string,
+    timeoutMs: number,
+  ): Promise<Awaited<ReturnType<typeof waitForScanEnd>>> => {
+    const recorder = new NotificationRecorder(conn);
+    try {
+      const call = scanCall(dir);
+      await conn.call(call.method, call.params);
+      sent.push(call);
+      if (options.wait === false) return { finished: true, via: 'event', sawScan: false, waitedMs: 0 };
+      return await waitForScanEnd(conn, recorder, { ...waitOptions, timeoutMs });
+    } finally {
+      added.push(...addedItems(recorder));
+      recorder.stop();
+    }
+  };
+
+  const first = await scanOnce(directory, options.timeoutMs);
+  if (first.finished) return { completion: first.via };
+  const seconds = Math.round(options.timeoutMs / 1000);
+  if (options.fallbackFullScan === false) {
+    return {
+      status: 'timed-out',
+      reason: `Kodi did not finish scanning "${directory}" within ${seconds} s`,
+      completion: first.via,
+    };
+  }
+  // The targeted scan did not finish in time. If it is still running, sending another Scan would stop it: wait it
+  // out first, then scan the whole library.
+  const fallbackMs = options.fallbackTimeoutMs ?? options.timeoutMs * 5;
+  const busy = await waitOutRunningScan(conn, { ...waitOptions, timeoutMs: fallbackMs });
+  if (!busy.idle) {
+    return {
+      status: 'timed-out',
+      reason: `Kodi was still scanning "${directory}" ${seconds + Math.round(busy.waitedMs / 1000)} s after it was asked`,
+      completion: first.via,
+    };
+  }
+  const full = await scanOnce('', fallbackMs);
+  if (!full.finished) {
+    return {
+      status: 'timed-out',
+      reason:
+        `the scan of "${directory}" did not finish within ${seconds} s, and the full library scan sent instead ` +
+        `did not finish within ${Math.round(fallbackMs / 1000)} s`,
+      completion: full.via,
+      fallback: 'full-scan',
+    };
+  }
+  return { completion: full.via, fallback: 'full-scan' };
+}
+
+/**
+ * Many new folders under one parent: one scan of the parent (cheaper for Kodi past a handful of folders), then
+ * each folder verified on its own. One result per child, in order.
+ */
+export async function kodiScanUnder(
+  player: KodiPlayerRef,
+  parent: SyncTarget,
+  children: SyncTarget[],
+  options: KodiScanOptions = {},
+): Promise<SyncResult[]> {
+  const started = Date.now();
+  const scan = await kodiScan(player, parent, { ...options, verify: false });
+  return Promise.all(
+    children.map(async (child): Promise<SyncResult> => {
+      const base = {
+        ...scan,
+        libraryPath: child.libraryPath,
+        playerPath: child.playerPath,
+        scannedParent: parent.playerPath,
+      };
+      if (!scan.ok) return { ...base, tookMs: Date.now() - started };
+      const { target } = await inKodiForm(player.conn, child);
+      const items = await findItemsByPath(player.conn, target.playerPath, {
+        isFile: target.isFile,
+        types: typesFor(options.type, target.isFile),
+      });
+      return items.length > 0
+        ? { ...base, status: 'verified', ok: true, items: toResultItems(items), tookMs: Date.now() - started }
+        : {
+            ...base,
+            status: 'not-verified',
+            ok: false,
+            reason: `Kodi scanned "${parent.playerPath}" but its library has nothing at "${target.playerPath}"`,
+            items: [],
+            tookMs: Date.now() - started,
+          };
+    }),
+  );
+}
