@@ -3,7 +3,13 @@
  * result items.
  */
 import type { KodiConnection } from '../players/kodi/connection';
-import { KodiItem, KodiItemType, KodiSource, getVideoSources } from '../players/kodi/library';
+import {
+  KodiItem,
+  KodiItemType,
+  KodiSource,
+  findItemsByPath,
+  getVideoSources,
+} from '../players/kodi/library';
 import { isUnder, splitFile } from '../core/paths';
 import { ResultItem, SyncTarget } from '../core/result';
 import { episodeTitle } from '../core/playback';
@@ -77,4 +83,15 @@ export function pickItems(items: KodiItem[], target: SyncTarget): KodiItem[] {
   );
   if (show) return [show];
   return items.filter((i) => i.type !== 'tvshow');
+}
+
+/** The library items at a target (`found`), and those an action on it should touch (`chosen`). */
+export async function itemsAt(
+  conn: KodiConnection,
+  target: SyncTarget,
+  type: KodiItemType | undefined,
+): Promise<{ found: KodiItem[]; chosen: KodiItem[] }> {
+  const types = typesFor(type, target.isFile);
+  const found = await findItemsByPath(conn, target.playerPath, { isFile: target.isFile, types });
+  return { found, chosen: pickItems(found, target) };
 }

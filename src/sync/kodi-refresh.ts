@@ -1,7 +1,7 @@
 /** Refresh on one Kodi: re-read the NFO and artwork of the item at a path (scan it when it is new), verified. */
 import { NotificationRecorder, decodeLibraryUpdate, pause } from '../players/kodi/events';
-import { KodiItemType, findItemsByPath, refreshCall } from '../players/kodi/library';
-import { SentCall, SyncResult, SyncTarget } from '../core/result';
+import { KodiItemType, refreshCall } from '../players/kodi/library';
+import { SyncResult, SyncTarget, startResult } from '../core/result';
 import { queueFor } from '../core/serial-queue';
 
 import {
@@ -10,8 +10,7 @@ import {
   KodiScanOptions,
   inKodiForm,
   toResultItems,
-  typesFor,
-  pickItems,
+  itemsAt,
 } from './kodi-common';
 import { kodiScan } from './kodi-scan';
 
@@ -29,14 +28,12 @@ export async function kodiRefresh(
   const started = Date.now();
   const { conn } = player;
   const { target } = await inKodiForm(conn, given);
-  const types = typesFor(options.type, target.isFile);
-  const found = await findItemsByPath(conn, target.playerPath, { isFile: target.isFile, types });
-  const chosen = pickItems(found, target);
+  const { chosen } = await itemsAt(conn, target, options.type);
   if (chosen.length === 0) {
     const scanned = await kodiScan(player, given, options);
     return { ...scanned, action: 'refresh', fallback: 'scan', tookMs: Date.now() - started };
   }
-  const sent: SentCall[] = [];
+  const { sent, result } = startResult('kodi', player.name, target, 'refresh', {}, started);
   const timeoutMs = options.refreshTimeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const completion = await queueFor(conn).run(async () => {
     let via: 'event' | 'polling' = 'event';
@@ -54,31 +51,18 @@ export async function kodiRefresh(
     }
     return via;
   });
-  const base = {
-    action: 'refresh' as const,
-    player: player.name,
-    playerType: 'kodi' as const,
-    libraryPath: target.libraryPath,
-    playerPath: target.playerPath,
-    sent,
-    completion,
-    before: toResultItems(chosen),
-  };
-  if (options.wait === false)
-    return { ...base, status: 'sent', ok: true, items: [], tookMs: Date.now() - started };
-  const after = await findItemsByPath(conn, target.playerPath, { isFile: target.isFile, types });
-  const items = toResultItems(pickItems(after, target));
+  const base = { completion, before: toResultItems(chosen) };
+  if (options.wait === false) return result({ ...base, status: 'sent', ok: true });
+  const items = toResultItems((await itemsAt(conn, target, options.type)).chosen);
   if (items.length === 0) {
-    return {
+    return result({
       ...base,
       status: 'not-verified',
       ok: false,
       reason: `after the refresh Kodi has nothing at "${target.playerPath}" (is the .nfo file still valid?)`,
-      items,
-      tookMs: Date.now() - started,
-    };
+    });
   }
-  return { ...base, status: 'verified', ok: true, items, tookMs: Date.now() - started };
+  return result({ ...base, status: 'verified', ok: true, items });
 }
 
 /**
