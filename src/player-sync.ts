@@ -1,9 +1,9 @@
 /** Flow node `player-sync`: every change to every configured player, batched, deferred, retried, journaled. */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { EngineTarget, ItemOutcome, SyncEngine, WhilePlaying } from './sync/engine';
+import { ItemOutcome, SyncEngine, WhilePlaying } from './sync/engine';
 import { Journal, JournalError } from './sync/journal';
-import { groupTarget, jellyfinTarget, kodiTarget, plexTarget } from './sync/targets';
+import { PlayerRef, buildTargets } from './sync/targets';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { secondsSetting } from './node-red/input';
 import { done, failed, statusText, useCatalog, waiting, working } from './node-red/status';
@@ -84,33 +84,26 @@ export = function (RED: NodeAPI): void {
         ? secondsSetting(undefined, def.pollInterval, 5, 'player-sync: poll interval')
         : undefined,
     };
-    const single = (key: string, player: AnyPlayerNode): EngineTarget => {
-      const base = { name: player.name || player.label, label: player.label, mapper: () => player.mapper() };
-      switch (player.kind) {
-        case 'kodi':
-          return kodiTarget(key, { ...base, conn: player.connection }, settings);
-        case 'jellyfin':
-          return jellyfinTarget(key, { ...base, client: player.client }, settings);
-        case 'plex':
-          return plexTarget(key, { ...base, client: player.client }, settings);
-      }
-    };
-    const targets: EngineTarget[] = [];
-    const groups = new Map<string, AnyPlayerNode[]>();
-    for (const { entry, player } of members) {
-      const group = entry.group?.trim();
-      if (group && player.kind === 'kodi') groups.set(group, [...(groups.get(group) ?? []), player]);
-      else targets.push(single(player.id, player));
-    }
-    for (const [name, players] of groups) {
-      targets.push(
-        groupTarget(
-          `group:${name}`,
-          name,
-          players.map((p) => single(p.id, p)),
-        ),
-      );
-    }
+    const targets = buildTargets(
+      members.map(({ entry, player }): PlayerRef => {
+        const base = {
+          key: player.id,
+          name: player.name || player.label,
+          label: player.label,
+          mapper: () => player.mapper(),
+          group: entry.group,
+        };
+        switch (player.kind) {
+          case 'kodi':
+            return { ...base, kind: 'kodi', conn: player.connection };
+          case 'jellyfin':
+            return { ...base, kind: 'jellyfin', client: player.client };
+          case 'plex':
+            return { ...base, kind: 'plex', client: player.client };
+        }
+      }),
+      settings,
+    );
 
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const journal = new Journal(

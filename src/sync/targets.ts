@@ -186,3 +186,42 @@ export function groupTarget(key: string, name: string, members: EngineTarget[]):
     },
   };
 }
+
+/** One configured player, as player-sync's settings name it: what it is, its connection, its Kodi group. */
+export type PlayerRef = {
+  key: string;
+  name: string;
+  label: string;
+  mapper: () => PathMapper;
+  group?: string;
+} & (
+  | { kind: 'kodi'; conn: KodiConnection }
+  | { kind: 'jellyfin'; client: JellyfinClient }
+  | { kind: 'plex'; client: PlexClient }
+);
+
+/**
+ * The engine's targets for the configured players: one per player, except Kodi players with the same group name
+ * (sharing one library database), which become one group target.
+ */
+export function buildTargets(players: PlayerRef[], settings: TargetSettings = {}): EngineTarget[] {
+  const single = (p: PlayerRef): EngineTarget => {
+    switch (p.kind) {
+      case 'kodi':
+        return kodiTarget(p.key, p, settings);
+      case 'jellyfin':
+        return jellyfinTarget(p.key, p, settings);
+      case 'plex':
+        return plexTarget(p.key, p, settings);
+    }
+  };
+  const targets: EngineTarget[] = [];
+  const groups = new Map<string, PlayerRef[]>();
+  for (const p of players) {
+    const group = p.group?.trim();
+    if (group && p.kind === 'kodi') groups.set(group, [...(groups.get(group) ?? []), p]);
+    else targets.push(single(p));
+  }
+  for (const [name, members] of groups) targets.push(groupTarget(`group:${name}`, name, members.map(single)));
+  return targets;
+}
