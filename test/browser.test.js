@@ -3,14 +3,17 @@
 // (validation in red, then a good save), config nodes made from a flow node's "+" button with Test connection, a
 // deploy that connects to the real Kodi and runs, the help sidebar, no errors in the browser console, and a
 // screenshot of an example flow kept in test/artifacts/.
+// Every step waits for what a user would wait for (the dialog open, the field red, the deploy done), never for a
+// fixed time: LIMIT_MS only bounds a step that never comes, so a busy machine makes a run slower, not red.
 // The functions given to page.evaluate() run in the editor's page, where these are defined.
-/* global RED, $, document */
+/* global RED, $, document, window, getComputedStyle */
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed } = require('./lib/start-server');
-const { launchChromium, artifactPath } = require('./lib/browser');
-const { sharedKodi } = require('./kodi-real/kodi-harness');
+const { launchChromium, missingChromiumPackages, artifactPath } = require('./lib/browser');
+const { sharedKodi, missingKodiPackages } = require('./kodi-real/kodi-harness');
+const { skipUnlessInstalled } = require('./lib/skips');
 const { JellyfinSim } = require('./sim/jellyfin-sim');
 const { PlexSim } = require('./sim/plex-sim');
 
@@ -21,8 +24,11 @@ const TYPES = Object.keys(pkg['node-red'].nodes);
 const CONFIG_TYPES = ['kodi-player', 'jellyfin-server', 'plex-server', 'path-mappings'];
 const FLOW_TYPES = TYPES.filter((t) => !CONFIG_TYPES.includes(t));
 
+/** The longest one step may take (a dialog to open, a deploy, a scan to show): a limit for a fault, not a pause. */
+const LIMIT_MS = 120000;
+
 describe('the editor in Chromium', function () {
-  this.timeout(60000);
+  this.timeout(5 * LIMIT_MS);
   let kodi;
   let jellyfin;
   let plex;
@@ -32,7 +38,7 @@ describe('the editor in Chromium', function () {
   const consoleErrors = [];
 
   before(async function () {
-    this.timeout(180000);
+    skipUnlessInstalled(this, [...missingChromiumPackages(), ...missingKodiPackages()], 'the editor tests');
     browser = await launchChromium(this);
     kodi = await sharedKodi(this);
     jellyfin = await new JellyfinSim().start();
@@ -52,12 +58,13 @@ describe('the editor in Chromium', function () {
       PLEX_TOKEN: plex.token,
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    page.setDefaultTimeout(LIMIT_MS);
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
     page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
     await page.goto(nr.url);
-    await page.locator('.red-ui-palette-node[data-palette-type="kodi-scan"]').waitFor({ timeout: 30000 });
+    await page.locator('.red-ui-palette-node[data-palette-type="kodi-scan"]').waitFor();
   });
   afterEach(async function () {
     // A test that failed half-way leaves no dialog open for the next one.
@@ -67,6 +74,7 @@ describe('the editor in Chromium', function () {
       await page.screenshot({ path: artifactPath(`failed-${name}.png`) });
     }
     await page.evaluate(() => {
+      for (const n of document.querySelectorAll('.red-ui-notification')) n.close?.(); // a question left open
       for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) RED.tray.close();
     });
     await page.waitForFunction(() => !document.querySelector('.red-ui-tray'));
@@ -94,6 +102,16 @@ describe('the editor in Chromium', function () {
       await page.mouse.move(start.x + ((end.x - start.x) * i) / 10, start.y + ((end.y - start.y) * i) / 10);
     }
     await page.mouse.up();
+    await page.waitForFunction(
+      ({ t, known }) => {
+        let added = false;
+        RED.nodes.eachNode((n) => {
+          if (n.type === t && !known.includes(n.id)) added = true;
+        });
+        return added;
+      },
+      { t: type, known: before },
+    );
     const added = (await nodeIds(type)).filter((id) => !before.includes(id));
     added.should.have.length(1, `one ${type} dropped on the canvas`);
     return added[0];
@@ -125,7 +143,6 @@ describe('the editor in Chromium', function () {
     await page.waitForFunction(
       ({ sel, want }) => /\binput-error\b/.test(document.querySelector(sel)?.className || '') === want,
       { sel: selector, want: red },
-      { timeout: 5000 },
     );
   }
 
@@ -134,18 +151,46 @@ describe('the editor in Chromium', function () {
     await page.press(selector, 'Tab');
   }
 
+  let openings = 0;
+  /**
+   * Does `action` and waits until the dialog it opens is open: Node-RED puts a tray with its buttons on the page
+   * first, builds and validates the form (oneditprepare) next, and only then slides the tray in (right: 0). The
+   * trays on the page before `action` do not count. `form` is what the dialog holds: '#dialog-form' for a flow
+   * node, '#node-config-dialog-edit-form' for a config node.
+   */
+  async function dialogOpenedBy(action, form) {
+    // Marked with this opening's number (a tray keeps its mark while a dialog above it is open).
+    const mark = String(++openings);
+    await page.evaluate((m) => {
+      for (const tray of document.querySelectorAll('#red-ui-editor-stack > .red-ui-tray'))
+        tray.setAttribute('data-before', m);
+    }, mark);
+    await action();
+    await page.waitForFunction(
+      ({ sel, m }) => {
+        const top = [...document.querySelectorAll('#red-ui-editor-stack > .red-ui-tray')].pop();
+        return (
+          !!top &&
+          top.getAttribute('data-before') !== m &&
+          top.style.right === '0px' &&
+          !!top.querySelector(sel)
+        );
+      },
+      { sel: form, m: mark },
+    );
+  }
+
   async function openDialog(id) {
-    await page.locator(`[id="${id}"] .red-ui-flow-node`).dblclick();
-    await page.locator('#node-dialog-ok').waitFor();
+    await dialogOpenedBy(() => page.locator(`[id="${id}"] .red-ui-flow-node`).dblclick(), '#dialog-form');
   }
 
   /** What a user would notice in the open dialog: a text shown as its message key, an empty label, a text field
    * with no placeholder. */
   function dialogProblems() {
     return page.evaluate(() => {
-      const form = [...document.querySelectorAll('#dialog-form, #node-config-dialog-edit-form')].filter(
-        (f) => f.offsetParent !== null,
-      )[0];
+      const top = [...document.querySelectorAll('#red-ui-editor-stack > .red-ui-tray')].pop();
+      const form = top?.querySelector('#dialog-form, #node-config-dialog-edit-form');
+      if (!form) return ['no edit form in the open dialog'];
       const problems = [];
       const raw = /\b[a-z-]+\.(label|option|placeholder|tip|unit|test|outputs|name)\.[A-Za-z_.]+/;
       if (raw.test(form.innerText)) problems.push(`raw key in the text: ${raw.exec(form.innerText)[0]}`);
@@ -170,24 +215,61 @@ describe('the editor in Chromium', function () {
 
   /** Clicks the "+" beside a config field (of a flow node's dialog, or of a config dialog with `prefix`). */
   async function addConfigFrom(field, prefix = 'node-input') {
-    await page.click(`#${prefix}-btn-${field}-add`);
-    await page.locator('#node-config-dialog-ok:visible').waitFor();
+    await dialogOpenedBy(() => page.click(`#${prefix}-btn-${field}-add`), '#node-config-dialog-edit-form');
   }
 
+  /** Clicks the open config dialog's Add/Update; resolves when it has gone and the dialog below it is open again. */
   async function saveConfig() {
-    // The tray of this dialog goes (Node-RED keeps the trays below it out of the page meanwhile).
-    await page.evaluate(() =>
-      $('#node-config-dialog-ok:visible').closest('.red-ui-tray').attr('data-closing', '1'),
-    );
-    await page.click('#node-config-dialog-ok:visible');
-    await page.locator('[data-closing]').waitFor({ state: 'detached' });
+    // Node-RED keeps the trays below the top one off the page, and slides the one below back in after it.
+    const below = await page.evaluate(() => {
+      const top = [...document.querySelectorAll('#red-ui-editor-stack > .red-ui-tray')].pop();
+      top.setAttribute('data-closing', '');
+      return top.querySelectorAll('.red-ui-tray-breadcrumbs > li').length > 1;
+    });
+    const click = async () => {
+      await page.locator('[data-closing] #node-config-dialog-ok').click();
+      await page.locator('[data-closing]').waitFor({ state: 'detached' });
+    };
+    if (below) await dialogOpenedBy(click, '#dialog-form, #node-config-dialog-edit-form');
+    else await click();
   }
 
-  /** Clicks Deploy and waits for Node-RED to say it is done (older notifications gone first). */
+  /**
+   * Clicks Deploy and waits until the new flows run: the editor's "deploy" event (the runtime has taken the flows:
+   * "Successfully deployed") and then the runtime's own word that it has started that revision (it answers the
+   * deploy before its nodes start, e.g. before an http in route exists). A deploy that fails, or stops at a
+   * question, fails at once, saying so.
+   */
   async function deploy() {
+    const before = await page.evaluate(() => {
+      if (!window.psDeploys) {
+        window.psDeploys = { done: 0, failed: '', running: undefined };
+        RED.events.on('deploy', () => window.psDeploys.done++);
+        RED.comms.subscribe('notification/runtime-deploy', (topic, msg) => {
+          window.psDeploys.running = msg.revision;
+        });
+        $(document).on('ajaxError', (event, xhr, settings) => {
+          if (settings.type === 'POST' && /(^|\/)flows$/.test(settings.url))
+            window.psDeploys.failed = `HTTP ${xhr.status} ${xhr.responseText}`;
+        });
+      }
+      window.psDeploys.failed = '';
+      return window.psDeploys.done;
+    });
     await page.click('#red-ui-header-button-deploy');
-    await page.waitForFunction(() => !RED.nodes.dirty(), undefined, { timeout: 20000 });
-    await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).first().waitFor();
+    const outcome = await page.waitForFunction((n) => {
+      if (window.psDeploys.done > n && window.psDeploys.running === RED.nodes.version()) return 'deployed';
+      if (window.psDeploys.failed) return `deploy failed: ${window.psDeploys.failed}`;
+      // A question (invalid nodes, a conflict) is a modal notification over a full-page shade.
+      const shade = document.querySelector('#red-ui-full-shade');
+      if (shade && getComputedStyle(shade).display !== 'none') {
+        const asked = [...document.querySelectorAll('.red-ui-notification')].map((e) => e.innerText);
+        return `deploy stopped at a question: ${asked.join(' | ')}`;
+      }
+      return false;
+    }, before);
+    (await outcome.jsonValue()).should.equal('deployed');
+    (await page.evaluate(() => RED.nodes.dirty())).should.be.false('nothing left to deploy');
   }
 
   /** Clicks Test connection in an open config dialog; resolves with the line it shows. */
@@ -196,8 +278,6 @@ describe('the editor in Chromium', function () {
     const result = page.locator('#ps-test-connection-result');
     await page.waitForFunction(
       () => !/testing/.test(document.querySelector('#ps-test-connection-result').textContent),
-      undefined,
-      { timeout: 20000 },
     );
     return (await result.textContent()).trim();
   }
@@ -269,7 +349,6 @@ describe('the editor in Chromium', function () {
     await page.waitForFunction(
       (want) => (document.querySelector('#ps-mapping-result')?.textContent || '').includes(want),
       path.join(kodi.movies, 'Film (2020)'),
-      { timeout: 10000 },
     );
     await saveConfig();
     await saveConfig();
@@ -442,14 +521,13 @@ describe('the editor in Chromium', function () {
         (document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent || '') ===
         'connected',
       scan,
-      { timeout: 20000 },
     );
     (await status.textContent()).should.equal('connected');
 
     await page.evaluate(() => RED.sidebar.show('debug'));
     await page.locator('[id="browser-inject"] .red-ui-flow-node-button').click();
     const entry = page.locator('.red-ui-debug-msg', { hasText: 'scan result' }).first();
-    await entry.waitFor({ timeout: 30000 });
+    await entry.waitFor();
     await page.waitForFunction(
       (id) =>
         document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'verified',
@@ -486,7 +564,6 @@ describe('the editor in Chromium', function () {
             .replace(/\s+/g, ' ')
             .includes(want),
         summary,
-        { timeout: 5000 },
       );
       const text = await help.innerText();
       const headings = await help.locator('h3').allInnerTexts();
@@ -519,12 +596,22 @@ describe('the editor in Chromium', function () {
     const expected = JSON.parse(
       fs.readFileSync(path.join(__dirname, '..', 'examples', 'radarr-sonarr-webhook.json'), 'utf8'),
     ).filter((n) => n.x !== undefined).length;
-    const shown = await page.locator('#red-ui-workspace-chart .red-ui-flow-node-group').count();
+    // The canvas is drawn on an animation frame: wait for the example's nodes, all of them and no others.
+    const onCanvas = '#red-ui-workspace-chart .red-ui-flow-node-group';
+    await page
+      .waitForFunction(({ sel, want }) => document.querySelectorAll(sel).length === want, {
+        sel: onCanvas,
+        want: expected,
+      })
+      .catch(() => undefined); // said by the check below, with the count shown
+    const shown = await page.locator(onCanvas).count();
     shown.should.equal(expected, 'every node of the example is on the canvas');
 
     // The example maps /data/media/movies to smb://nas/movies; this Kodi has its movies elsewhere.
-    await page.evaluate(() => RED.editor.editConfig('', 'path-mappings', 'ex-mappings'));
-    await page.locator('.ps-rule-to').first().waitFor();
+    await dialogOpenedBy(
+      () => page.evaluate(() => RED.editor.editConfig('', 'path-mappings', 'ex-mappings')),
+      '#node-config-dialog-edit-form',
+    );
     await page.locator('.ps-rule-to').first().fill(kodi.movies);
     await saveConfig();
     await deploy();
@@ -565,14 +652,19 @@ describe('the editor in Chromium', function () {
     await synced.waitFor();
     await synced.locator('.red-ui-debug-msg-object-header').first().click();
     await synced.locator('.red-ui-debug-msg-object-key:visible', { hasText: 'results' }).first().waitFor();
+    // player-sync's status, as the editor shows it once the runtime's status message has come.
     const syncStatus = page.locator('[id="ex-arr-sync"] .red-ui-flow-node-status-label');
+    await page
+      .waitForFunction(
+        () =>
+          document.querySelector('[id="ex-arr-sync"] .red-ui-flow-node-status-label')?.textContent === '1/1',
+      )
+      .catch(() => undefined); // said by the check below, with the text shown
     (await syncStatus.textContent()).should.equal('1/1', 'one item, done');
     (await page.locator('[id="ex-arr-sync"] .red-ui-flow-node-status-dot-green').count()).should.equal(1);
 
     // The picture for the README: no notifications over the flow (they go by themselves).
-    await page.waitForFunction(() => !document.querySelector('.red-ui-notification'), undefined, {
-      timeout: 20000,
-    });
+    await page.waitForFunction(() => !document.querySelector('.red-ui-notification'));
     const file = artifactPath('example-flow.png');
     await page.screenshot({ path: file });
     const png = fs.readFileSync(file);

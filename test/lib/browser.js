@@ -3,17 +3,16 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { missingPackages, skipUnlessInstalled } = require('./skips');
 
 const CHROMIUM = '/usr/bin/chromium';
 
+/** The Debian packages the browser tests' Chromium needs that are not installed. */
+const missingChromiumPackages = () => missingPackages([{ pkg: 'chromium', file: CHROMIUM }]);
+
 /** Launches headless Chromium, or skips the suite (fails it under CI) when there is none. */
 async function launchChromium(context) {
-  if (!fs.existsSync(CHROMIUM)) {
-    const why = `the editor tests need Debian's chromium (apt-get install chromium)`;
-    if (process.env.CI === 'true') throw new Error(`${why}: CI must not skip them`);
-    console.log(`    (skipped: ${why})`);
-    context.skip();
-  }
+  skipUnlessInstalled(context, missingChromiumPackages(), 'the editor tests');
   const { chromium } = require('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -38,4 +37,4 @@ function artifactPath(name) {
   return path.join(dir, name);
 }
 
-module.exports = { launchChromium, artifactPath };
+module.exports = { launchChromium, missingChromiumPackages, artifactPath };
