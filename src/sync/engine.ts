@@ -333,6 +333,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   }
 
   finish(target: EngineTarget, work: Work, result: TargetResult): void {
+    // Work that ends after close (a redeploy aborted it) stays pending in the journal: the next engine does it.
+    if (this.closedFlag) return;
     for (const id of work.ids) {
       if (!result.ok && !this.options.continueOnError) this.cancelled.add(id);
       const entry = this.journal.complete(id, target.key, result);

@@ -180,7 +180,8 @@ export async function scanAndWait(
   const first = await scanOnce(directory, options.timeoutMs);
   if (first.finished) return { completion: first.via };
   const seconds = Math.round(options.timeoutMs / 1000);
-  if (options.fallbackFullScan === false) {
+  // A wait ended by its caller (a redeploy, Node-RED stopping) is no timeout: never a full scan for it.
+  if (options.fallbackFullScan === false || options.signal?.aborted) {
     return {
       status: 'timed-out',
       reason: `Kodi did not finish scanning "${directory}" within ${seconds} s`,

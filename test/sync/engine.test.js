@@ -94,6 +94,52 @@ describe('sync engine (no Node-RED)', function () {
     await until(() => player.listeners() === 0, 'the listener to go');
   });
 
+  it('work cut short by close (a redeploy) stays in the journal and is done by the next engine, once', async function () {
+    const fs = require('node:fs');
+    const os = require('node:os');
+    const path = require('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-engine-'));
+    const file = path.join(dir, 'sync.json');
+    try {
+      // The first player's apply ends only when the engine aborts it, and then answers as a timed-out scan does.
+      let started;
+      const startedP = new Promise((resolve) => (started = resolve));
+      const slow = fakePlayer('kodi');
+      slow.apply = (item, signal) =>
+        new Promise((resolve) => {
+          started();
+          signal.addEventListener('abort', () =>
+            resolve({
+              status: 'timed-out',
+              ok: false,
+              player: 'kodi',
+              libraryPath: item.path,
+              items: [],
+              sent: [],
+            }),
+          );
+        });
+      engine = new SyncEngine([slow], options(), new Journal(file));
+      engine.accept([{ path: '/m/A/', action: 'added', ids: {} }], 'normal');
+      await startedP;
+      engine.close(); // the redeploy
+      await new Promise((resolve) => setImmediate(resolve));
+      new Journal(file)
+        .load()
+        .map((e) => [e.item.path, e.targets])
+        .should.eql([['/m/A/', { kodi: 'pending' }]]);
+      const next = fakePlayer('kodi');
+      engine = new SyncEngine([next], options(), new Journal(file));
+      const done = new Promise((resolve) => engine.on('item-done', resolve));
+      engine.restore().should.have.length(1);
+      (await done).ok.should.be.true();
+      next.applied.should.eql(['/m/A/']);
+      new Journal(file).load().should.be.empty();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a message that cannot be journaled is refused whole: nothing of it is queued, the next one works', async function () {
     const player = fakePlayer('kodi');
     engine = new SyncEngine([player], options(), new Journal(undefined));
