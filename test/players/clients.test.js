@@ -1,10 +1,10 @@
 'use strict';
 require('should');
-const { JellyfinClient } = require('../nodes/players/jellyfin/client');
-const { PlexClient } = require('../nodes/players/plex/client');
-const { PlayerError } = require('../nodes/players/errors');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
+const { JellyfinClient } = require('../../nodes/players/jellyfin/client');
+const { PlexClient } = require('../../nodes/players/plex/client');
+const { PlayerError } = require('../../nodes/players/errors');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
 
 describe('Jellyfin client', function () {
   let sim;

@@ -5,13 +5,13 @@ require('should');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, nodes, withOutputs } = require('./lib/nodes');
-const { KodiSim } = require('./sim/kodi-sim');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
-const { until, next } = require('./lib/wait');
-const { parseJournal } = require('../nodes/sync/journal');
-const bodies = require('./fixtures/arr-bodies.json');
+const { helper, nodes, withOutputs } = require('../lib/nodes');
+const { KodiSim } = require('../sim/kodi-sim');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
+const { until, next } = require('../lib/wait');
+const { parseJournal } = require('../../nodes/sync/journal');
+const bodies = require('../fixtures/arr-bodies.json');
 
 const types = [
   nodes.kodiPlayer,

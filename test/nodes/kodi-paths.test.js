@@ -2,8 +2,8 @@
 // Player paths in other styles than the Linux Kodi of the real-Kodi suite: Windows drives and smb:// shares,
 // against the Kodi simulator, through real flows.
 require('should');
-const { helper, nodes, run, withOutputs } = require('./lib/nodes');
-const { KodiSim } = require('./sim/kodi-sim');
+const { helper, nodes, run, withOutputs } = require('../lib/nodes');
+const { KodiSim } = require('../sim/kodi-sim');
 
 function flow(sim, rules) {
   const z = 'tab';
@@ -149,7 +149,7 @@ describe('kodi-scan queueing and fallbacks (simulator)', function () {
       { type: 'movie', title: 'New', file: '/movies/New (2024)/New.mkv' },
     ]);
     await load();
-    const { until } = require('./lib/wait');
+    const { until } = require('../lib/wait');
     await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket');
     sim.startExternalScan();
     const pending = run('scan', { payload: '/movies/New (2024)/' });

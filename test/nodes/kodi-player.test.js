@@ -1,8 +1,8 @@
 'use strict';
 require('should');
-const { helper, nodes, logText, statuses, lastStatus } = require('./lib/nodes');
-const { KodiSim } = require('./sim/kodi-sim');
-const { until, next } = require('./lib/wait');
+const { helper, nodes, logText, statuses, lastStatus } = require('../lib/nodes');
+const { KodiSim } = require('../sim/kodi-sim');
+const { until, next } = require('../lib/wait');
 
 const PASSWORD = 'secret-kodi-pw';
 

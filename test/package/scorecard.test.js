@@ -5,9 +5,9 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
-const pkg = require('../package.json');
-const lock = require('../package-lock.json');
+const root = path.join(__dirname, '..', '..');
+const pkg = require('../../package.json');
+const lock = require('../../package-lock.json');
 
 describe('Flow Library scorecard', function () {
   it('P01 has a licence', function () {
@@ -96,8 +96,8 @@ describe('Flow Library scorecard', function () {
 
   // D02/D03 need the registry, which tests do not reach: `npm run registry-snapshot` records what it said about
   // every package the lockfile installs at run time, in test/fixtures/registry-snapshot.json.
-  const snapshot = require('./fixtures/registry-snapshot.json');
-  const { runtimeClosure: runtime } = require('../scripts/registry-snapshot');
+  const snapshot = require('../fixtures/registry-snapshot.json');
+  const { runtimeClosure: runtime } = require('../../scripts/registry-snapshot');
 
   it('the registry snapshot covers exactly the packages the lockfile installs at run time', function () {
     const locked = Object.fromEntries([...runtime()].sort());

@@ -2,9 +2,9 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startNodeRed } = require('./lib/start-server');
+const { startNodeRed } = require('../lib/start-server');
 
-const pkg = require('../package.json');
+const pkg = require('../../package.json');
 
 describe('npm start', function () {
   this.timeout(60000);
@@ -45,7 +45,7 @@ describe('npm start', function () {
     const flows = await api('GET', '/flows');
     const tabs = flows.filter((n) => n.type === 'tab').map((n) => n.label);
     const examples = fs
-      .readdirSync(path.join(__dirname, '..', 'examples'))
+      .readdirSync(path.join(__dirname, '..', '..', 'examples'))
       .filter((f) => f.endsWith('.json'));
     examples.should.not.be.empty();
     for (const file of examples) tabs.should.containEql(`Example: ${file.replace(/\.json$/, '')}`);
@@ -93,7 +93,7 @@ describe('npm start', function () {
   });
 
   it("serves each type's texts, and the status texts under the catalog the runtime asks", async function () {
-    const { CATALOG } = require('../nodes/node-red/status.js');
+    const { CATALOG } = require('../../nodes/node-red/status.js');
     const statusTexts = (await api('GET', `/locales/${CATALOG}?lng=en-US`))['player-sync'].status;
     statusTexts.should.match({ connected: 'connected', active: 'active: __title__' });
     for (const type of Object.keys(pkg['node-red'].nodes)) {

@@ -4,10 +4,10 @@
 // files cannot be made from here, so against one only the contracts that need no new files run, unless
 // JELLYFIN_TEST_MOVIE / PLEX_TEST_MOVIE name a movie folder (as the server sees it) that exists on the server.
 require('should');
-const { helper, nodes, run, withOutputs } = require('./lib/nodes');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
-const { until } = require('./lib/wait');
+const { helper, nodes, run, withOutputs } = require('../lib/nodes');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
+const { until } = require('../lib/wait');
 
 const types = [
   nodes.jellyfinServer,

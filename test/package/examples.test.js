@@ -5,10 +5,10 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const pkg = require('../package.json');
-const dir = path.join(__dirname, '..', 'examples');
+const pkg = require('../../package.json');
+const dir = path.join(__dirname, '..', '..', 'examples');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-const html = (type) => fs.readFileSync(path.join(__dirname, '..', 'nodes', `${type}.html`), 'utf8');
+const html = (type) => fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', `${type}.html`), 'utf8');
 const isConfigType = (type) => /category:\s*'config'/.test(html(type));
 const CORE = new Set([
   'comment',

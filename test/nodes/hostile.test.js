@@ -13,12 +13,12 @@ const http = require('node:http');
 const { spawn } = require('node:child_process');
 const v8 = require('node:v8');
 const vm = require('node:vm');
-const { helper, nodes, withOutputs, run, statuses } = require('./lib/nodes');
-const { KodiSim } = require('./sim/kodi-sim');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
-const { until, next } = require('./lib/wait');
-const { parseJournal } = require('../nodes/sync/journal');
+const { helper, nodes, withOutputs, run, statuses } = require('../lib/nodes');
+const { KodiSim } = require('../sim/kodi-sim');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
+const { until, next } = require('../lib/wait');
+const { parseJournal } = require('../../nodes/sync/journal');
 
 const KODI_PASSWORD = 'kodi-pw-SECRET-5150';
 const types = [
@@ -880,7 +880,7 @@ describe('Test connection: stored secrets go only to their own origin', function
     });
     await new Promise((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-auth-'));
-    const child = spawn(process.execPath, [path.join(__dirname, 'lib', 'secure-red.js')], {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'lib', 'secure-red.js')], {
       env: { ...process.env, NODE_RED_USER_DIR: userDir, PLAYER_SYNC_TEST_USERS: JSON.stringify(users) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

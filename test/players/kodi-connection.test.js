@@ -1,9 +1,9 @@
 'use strict';
 require('should');
-const { KodiConnection } = require('../nodes/players/kodi/connection');
-const { backoffDelay } = require('../nodes/core/time');
-const { KodiSim } = require('./sim/kodi-sim');
-const { until, next } = require('./lib/wait');
+const { KodiConnection } = require('../../nodes/players/kodi/connection');
+const { backoffDelay } = require('../../nodes/core/time');
+const { KodiSim } = require('../sim/kodi-sim');
+const { until, next } = require('../lib/wait');
 
 describe('Kodi connection', function () {
   let sim;

@@ -6,10 +6,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
-const { helper, nodes } = require('./lib/nodes');
-const { sharedKodi, freePort, missingKodiPackages } = require('./kodi-real/kodi-harness');
-const { missingPackages, skipUnlessInstalled } = require('./lib/skips');
-const { until, next } = require('./lib/wait');
+const { helper, nodes } = require('../lib/nodes');
+const { sharedKodi, freePort, missingKodiPackages } = require('../kodi-real/kodi-harness');
+const { missingPackages, skipUnlessInstalled } = require('../lib/skips');
+const { until, next } = require('../lib/wait');
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
@@ -85,7 +85,7 @@ describe('MQTT example with mosquitto and the real Kodi', function () {
   /** examples/kodi-scan-from-mqtt.json pointed at this broker and Kodi; its debug nodes become helper nodes. */
   function exampleFlow() {
     const flow = JSON.parse(
-      fs.readFileSync(path.join(__dirname, '..', 'examples', 'kodi-scan-from-mqtt.json'), 'utf8'),
+      fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'kodi-scan-from-mqtt.json'), 'utf8'),
     );
     const onTab = (n) => (n.wires === undefined ? n : { ...n, z: 'mqtt-tab' }); // as the Import menu puts it
     return [{ id: 'mqtt-tab', type: 'tab' }, ...flow.map(onTab)].map((n) => {

@@ -4,9 +4,9 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { helper, nodes, run, withOutputs } = require('./lib/nodes');
-const { sharedKodi } = require('./kodi-real/kodi-harness');
-const { until } = require('./lib/wait');
+const { helper, nodes, run, withOutputs } = require('../lib/nodes');
+const { sharedKodi } = require('../kodi-real/kodi-harness');
+const { until } = require('../lib/wait');
 
 const types = [
   nodes.kodiPlayer,

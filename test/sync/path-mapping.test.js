@@ -1,7 +1,7 @@
 'use strict';
 require('should');
-const { PathMapper, PathMappingError, mapperFromSettings } = require('../nodes/sync/path-mapping');
-const { PathError, folderOf } = require('../nodes/core/paths');
+const { PathMapper, PathMappingError, mapperFromSettings } = require('../../nodes/sync/path-mapping');
+const { PathError, folderOf } = require('../../nodes/core/paths');
 
 const docker = [
   { from: '/data/media/movies', to: '/movies' },

@@ -6,12 +6,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { helper, nodes, withOutputs, statuses } = require('./lib/nodes');
-const { sharedKodi } = require('./kodi-real/kodi-harness');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
-const { until, next } = require('./lib/wait');
-const bodies = require('./fixtures/arr-bodies.json');
+const { helper, nodes, withOutputs, statuses } = require('../lib/nodes');
+const { sharedKodi } = require('../kodi-real/kodi-harness');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
+const { until, next } = require('../lib/wait');
+const bodies = require('../fixtures/arr-bodies.json');
 
 const types = [
   nodes.kodiPlayer,

@@ -2,10 +2,10 @@
 // The config nodes' "Test connection" endpoint, through the admin API of `npm start`: what answers, with which
 // name and version, never a secret in the answer.
 require('should');
-const { startNodeRed } = require('./lib/start-server');
-const { KodiSim } = require('./sim/kodi-sim');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
+const { startNodeRed } = require('../lib/start-server');
+const { KodiSim } = require('../sim/kodi-sim');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
 
 describe('Test connection (admin endpoint)', function () {
   this.timeout(60000);

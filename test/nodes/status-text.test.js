@@ -3,9 +3,9 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const status = require('../nodes/node-red/status.js');
+const status = require('../../nodes/node-red/status.js');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const english = JSON.parse(
   fs.readFileSync(path.join(root, 'nodes', 'locales', 'en-US', 'player-sync.json'), 'utf8'),
 )['player-sync'].status;

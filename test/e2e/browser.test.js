@@ -10,15 +10,15 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startNodeRed } = require('./lib/start-server');
-const { launchChromium, missingChromiumPackages, artifactPath } = require('./lib/browser');
-const { sharedKodi, missingKodiPackages } = require('./kodi-real/kodi-harness');
-const { skipUnlessInstalled } = require('./lib/skips');
-const { JellyfinSim } = require('./sim/jellyfin-sim');
-const { PlexSim } = require('./sim/plex-sim');
+const { startNodeRed } = require('../lib/start-server');
+const { launchChromium, missingChromiumPackages, artifactPath } = require('../lib/browser');
+const { sharedKodi, missingKodiPackages } = require('../kodi-real/kodi-harness');
+const { skipUnlessInstalled } = require('../lib/skips');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
 
-const pkg = require('../package.json');
-const bodies = require('./fixtures/arr-bodies.json');
+const pkg = require('../../package.json');
+const bodies = require('../fixtures/arr-bodies.json');
 
 const TYPES = Object.keys(pkg['node-red'].nodes);
 const CONFIG_TYPES = ['kodi-player', 'jellyfin-server', 'plex-server', 'path-mappings'];
@@ -549,7 +549,7 @@ describe('the editor in Chromium', function () {
       const help = page.locator('.red-ui-sidebar-help-stack .red-ui-help').first(); // the help tab's page
       // The summary of nodes/locales/en-US/<type>.html, shown once the sidebar has this type's page.
       const file = fs.readFileSync(
-        path.join(__dirname, '..', 'nodes', 'locales', 'en-US', `${type}.html`),
+        path.join(__dirname, '..', '..', 'nodes', 'locales', 'en-US', `${type}.html`),
         'utf8',
       );
       const summary = /<p>([\s\S]*?)<\/p>/
@@ -594,7 +594,7 @@ describe('the editor in Chromium', function () {
     const tab = 'example-radarr-sonarr-webhook';
     await page.evaluate((t) => RED.workspaces.show(t), tab);
     const expected = JSON.parse(
-      fs.readFileSync(path.join(__dirname, '..', 'examples', 'radarr-sonarr-webhook.json'), 'utf8'),
+      fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'radarr-sonarr-webhook.json'), 'utf8'),
     ).filter((n) => n.x !== undefined).length;
     // The canvas is drawn on an animation frame: wait for the example's nodes, all of them and no others.
     const onCanvas = '#red-ui-workspace-chart .red-ui-flow-node-group';

@@ -1,6 +1,6 @@
 'use strict';
 require('should');
-const { helper, nodes, logText } = require('./lib/nodes');
+const { helper, nodes, logText } = require('../lib/nodes');
 
 describe('path-mappings config node', function () {
   before(function (done) {

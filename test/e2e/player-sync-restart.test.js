@@ -6,10 +6,10 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startNodeRed } = require('./lib/start-server');
-const { KodiSim } = require('./sim/kodi-sim');
-const { until } = require('./lib/wait');
-const { parseJournal } = require('../nodes/sync/journal');
+const { startNodeRed } = require('../lib/start-server');
+const { KodiSim } = require('../sim/kodi-sim');
+const { until } = require('../lib/wait');
+const { parseJournal } = require('../../nodes/sync/journal');
 
 /** The longest one step may take (Node-RED to start, a change to be synced): a limit for a fault, not a pause. */
 const LIMIT_MS = 120000;

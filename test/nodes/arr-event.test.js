@@ -1,10 +1,10 @@
 'use strict';
 // Radarr and Sonarr webhook bodies (../shared/reference/webhooks.md) → change items, through a real flow.
 require('should');
-const { helper, nodes, run, withOutputs } = require('./lib/nodes');
-const bodies = require('./fixtures/arr-bodies.json');
-const { arrToChanges, ArrEventError } = require('../nodes/sync/arr-event');
-const { plainItem } = require('../nodes/core/change');
+const { helper, nodes, run, withOutputs } = require('../lib/nodes');
+const bodies = require('../fixtures/arr-bodies.json');
+const { arrToChanges, ArrEventError } = require('../../nodes/sync/arr-event');
+const { plainItem } = require('../../nodes/core/change');
 
 const radarr = bodies['radarr-download'];
 const sonarr = bodies['sonarr-download'];
