@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const WebSocket = require('ws');
 const helper = require('node-red-node-test-helper');
-const { RealKodi } = require('../test/kodi-real/kodi-harness');
+const { RealKodi } = require('../scripts/real-kodi');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
