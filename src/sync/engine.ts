@@ -93,7 +93,14 @@ class TargetRunner {
     const key = workKey(item);
     const staged = this.staged.get(key);
     if (staged) {
-      staged.item = { ...staged.item, ...item, action: mergeActions(staged.item.action, item.action) };
+      const merged: ChangeItem = {
+        ...staged.item,
+        ...item,
+        action: mergeActions(staged.item.action, item.action),
+      };
+      // The file belongs to the later change: a whole-folder removal after a file's import removes the folder.
+      if (item.file === undefined) delete merged.file;
+      staged.item = merged;
       staged.ids.push(id);
       if (priority === 'high') staged.priority = 'high';
     } else {
@@ -118,9 +125,10 @@ class TargetRunner {
     const works = [...this.staged.values()];
     this.staged.clear();
     const high = works.filter((w) => w.priority === 'high');
+    // High before normal; within each, in the order they came.
     this.ready = [
-      ...high,
       ...this.ready.filter((w) => w.priority === 'high'),
+      ...high,
       ...this.ready.filter((w) => w.priority !== 'high'),
       ...works.filter((w) => w.priority !== 'high'),
     ];
@@ -156,10 +164,10 @@ class TargetRunner {
     return [first, ...siblings];
   }
 
-  private async process(batch: Work[]): Promise<void> {
-    const { options } = this.engine;
-    const live = batch.filter((w) => !w.ids.every((id) => this.engine.isCancelled(id)));
-    for (const w of batch.filter((x) => !live.includes(x))) {
+  /** The works still to do; those whose items another player's failure cancelled are finished as cancelled. */
+  private uncancelled(works: Work[]): Work[] {
+    const live = works.filter((w) => !w.ids.every((id) => this.engine.isCancelled(id)));
+    for (const w of works.filter((x) => !live.includes(x))) {
       this.engine.finish(this.target, w, {
         status: 'cancelled',
         ok: false,
@@ -167,6 +175,12 @@ class TargetRunner {
         player: this.target.name,
       });
     }
+    return live;
+  }
+
+  private async process(batch: Work[]): Promise<void> {
+    const { options } = this.engine;
+    let live = this.uncancelled(batch);
     if (live.length === 0) return;
     let attempt = 0;
     while (!this.engine.closed()) {
@@ -194,15 +208,18 @@ class TargetRunner {
         }
         this.deferred = false;
         this.retrying = false;
-        const results = await this.engine.exclusive(() =>
-          live.length > 1 && this.target.applyUnderParent
+        const results = await this.engine.exclusive(() => {
+          // One after another, a player before this one may have failed while this one waited its turn.
+          live = this.uncancelled(live);
+          if (live.length === 0) return Promise.resolve([]);
+          return live.length > 1 && this.target.applyUnderParent
             ? this.target.applyUnderParent(
                 parentFolder(live[0].item.path),
                 live.map((w) => w.item),
                 this.engine.signal,
               )
-            : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal))),
-        );
+            : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal)));
+        });
         live.forEach((w, i) => {
           this.engine.finish(this.target, w, results[i]);
         });
@@ -290,15 +307,28 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
 
   /** Picks up what an earlier run left in the journal; returns those entries. */
   restore(): JournalEntry[] {
-    const entries = this.journal.load();
-    for (const entry of entries) {
-      this.accepted++;
-      for (const runner of this.runners) {
-        if (entry.targets[runner.target.key] === 'pending') runner.add(entry.id, entry.item, entry.priority);
+    const keys = new Set(this.runners.map((r) => r.target.key));
+    const resumed: JournalEntry[] = [];
+    for (const entry of this.journal.load()) {
+      // A player taken out of the node since: nothing is left to do there, so the entry can end.
+      for (const [key, state] of Object.entries(entry.targets)) {
+        if (state === 'pending' && !keys.has(key)) {
+          this.journal.complete(entry.id, key, {
+            status: 'skipped',
+            ok: true,
+            reason: 'the player is no longer configured in this node',
+            player: key,
+          });
+        }
       }
+      const mine = this.runners.filter((r) => entry.targets[r.target.key] === 'pending');
+      if (mine.length === 0) continue;
+      this.accepted++;
+      resumed.push(entry);
+      for (const runner of mine) runner.add(entry.id, entry.item, entry.priority);
     }
     this.progress();
-    return entries;
+    return resumed;
   }
 
   /**
