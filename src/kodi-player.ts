@@ -9,6 +9,7 @@ import { numberSetting } from './node-red/settings';
 import { linkStatus, useCatalog } from './node-red/status';
 import { originOf, registerTestConnection, text } from './node-red/test-connection';
 import { ConnectionUsers } from './node-red/users';
+import { forPeople } from './node-red/errors';
 
 interface KodiPlayerDef extends NodeDef {
   host: string;
@@ -66,7 +67,7 @@ export = function (RED: NodeAPI): void {
     node.connection.on('state', (state) => {
       users.broadcast(linkStatus(state));
       const problem = node.connection.problem;
-      if (problem) node.warn(problem.message);
+      if (problem) node.warn(forPeople(problem).message);
       else if (state === 'connected') node.log(`connected to ${node.label}`);
     });
     node.on('close', (done: () => void) => {

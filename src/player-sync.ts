@@ -1,13 +1,15 @@
 /** Flow node `player-sync`: every change to every configured player, batched, deferred, retried, journaled. */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ItemOutcome, SyncEngine, WhilePlaying } from './sync/engine';
+import { ItemOutcome, SyncEngine, TargetResult, WhilePlaying } from './sync/engine';
 import { Journal, JournalError } from './sync/journal';
 import { PlayerRef, buildTargets } from './sync/targets';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { secondsSetting } from './node-red/input';
 import { done, failed, statusText, useCatalog, waiting, working } from './node-red/status';
 import { ChangeItem, plainItem } from './core/change';
+import { nodeRedStep } from './node-red/errors';
+import type { PlayerErrorCode } from './players/errors';
 
 interface PlayerEntry {
   /** A kodi-player, jellyfin-server or plex-server config node. */
@@ -126,6 +128,13 @@ export = function (RED: NodeAPI): void {
     // keeps msg.res, so an http response node answers once, when the whole webhook is synced.
     // Keyed by the first item's id: two messages may share a _msgid (a flow can send one message twice).
     const waitingFor = new Map<string, { msg: NodeMessageInFlow; left: Set<string>; done: () => void }>();
+    // A failure's reason with the Node-RED step (which config node, deploy) where the fix is made there.
+    const typeOfKey = new Map(members.map(({ player }) => [player.id, player.type]));
+    const forPeopleResult = (key: string, result: TargetResult): TargetResult => {
+      if (result.status !== 'failed' || !('code' in result) || result.code === undefined) return result;
+      const step = nodeRedStep(result.code as PlayerErrorCode, typeOfKey.get(key));
+      return step ? { ...result, reason: `${result.reason}; ${step}` } : result;
+    };
     engine.on('item-done', (outcome: ItemOutcome) => {
       const { entry } = outcome;
       const ownerKey = [...waitingFor.keys()].find((k) => waitingFor.get(k)?.left.has(entry.id));
@@ -140,7 +149,7 @@ export = function (RED: NodeAPI): void {
       base.payload = {
         item: entry.item,
         ok: outcome.ok,
-        results: Object.values(outcome.results),
+        results: Object.entries(outcome.results).map(([key, result]) => forPeopleResult(key, result)),
         tookMs: Date.now() - entry.at,
         restored: owner === undefined,
       };

@@ -3,6 +3,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { PlayerError } from '../players/errors';
 import { AnyPlayerNode, getConfigNode } from './config-nodes';
 import { failed, statusText } from './status';
+import { forPeople } from './errors';
 
 export type PlayerType = AnyPlayerNode['kind'];
 
@@ -90,7 +91,7 @@ export function handleInput(
         },
         (err: unknown) => {
           node.status(failed(errorStatus(err)));
-          done(err instanceof Error ? err : new Error(String(err)));
+          done(forPeople(err));
         },
       );
   };

@@ -3,6 +3,7 @@ import type { Node } from 'node-red';
 import { PlayerError } from '../players/errors';
 import { linkStatus } from './status';
 import { ConnectionUsers } from './users';
+import { forPeople } from './errors';
 
 export function probeOnFirstUser(node: Node, probe: () => Promise<unknown>): ConnectionUsers {
   let closed = false;
@@ -20,7 +21,7 @@ export function probeOnFirstUser(node: Node, probe: () => Promise<unknown>): Con
           if (closed) return;
           const auth = err instanceof PlayerError && err.code === 'auth';
           users.broadcast(linkStatus(auth ? 'auth-failed' : 'disconnected'));
-          node.warn(err instanceof Error ? err.message : String(err));
+          node.warn(forPeople(err).message);
         },
       );
     },

@@ -12,7 +12,7 @@ import type { LinkState } from '../core/link';
  */
 export const CATALOG = '@player-sync/node-red-player-sync/player-sync';
 let runtime: NodeAPI | undefined;
-let english: Record<string, string> | undefined;
+let english: Record<string, Record<string, string> | undefined> | undefined;
 
 export function useCatalog(RED: NodeAPI | undefined): void {
   runtime = RED;
@@ -53,15 +53,25 @@ export type StatusKey =
   | 'ignored';
 
 export function statusText(key: StatusKey, vars: Record<string, string | number> = {}): string {
-  const id = `player-sync.status.${key}`;
+  return catalogText('status', key, vars);
+}
+
+/** A text of the package catalog's `section` (status, errors), in the runtime's language where it can translate. */
+export function catalogText(
+  section: string,
+  key: string,
+  vars: Record<string, string | number> = {},
+): string {
+  const id = `player-sync.${section}.${key}`;
   const translated = runtime?._(`${CATALOG}:${id}`, vars);
   if (translated !== undefined && translated !== '' && !translated.endsWith(id)) return translated;
   english ??= (
     JSON.parse(
       fs.readFileSync(path.join(__dirname, '..', 'locales', 'en-US', 'player-sync.json'), 'utf8'),
-    ) as { 'player-sync': { status: Record<string, string> } }
-  )['player-sync'].status;
-  return english[key].replace(/__(\w+)__/g, (_all, name: string) => String(vars[name] ?? ''));
+    ) as { 'player-sync': Record<string, Record<string, string>> }
+  )['player-sync'];
+  const text = english[section]?.[key] ?? key;
+  return text.replace(/__(\w+)__/g, (_all, name: string) => String(vars[name] ?? ''));
 }
 
 const MAX_TEXT = 24;

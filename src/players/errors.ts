@@ -18,6 +18,7 @@ export type PlayerErrorCode =
   | 'rpc' // Kodi answered with a JSON-RPC error
   | 'not-found'
   | 'tls' // the TLS handshake or the server's certificate failed
+  | 'too-large' // an answer larger than its cap
   | 'websocket';
 
 export interface PlayerErrorInit {
@@ -143,7 +144,7 @@ export function toPlayerError(
           status,
           code: 'config',
           reason: `HTTP ${status}: the server sends requests to another address`,
-          fix: 'Put the address it redirects to (https:// if it asks for it, with its base path) in the config node',
+          fix: 'Use the address it redirects to (https:// if it asks for it, with its base path)',
           retryable: false,
         });
       }
@@ -166,7 +167,7 @@ export function toPlayerError(
       return new PlayerError({
         player,
         call,
-        code: 'protocol',
+        code: 'too-large',
         reason: `the answer is larger than ${sizeText(Number(tooLarge[1]))}, so it was not read`,
         fix: fixes.tooLarge ?? fixes.protocol,
         retryable: false,

@@ -60,6 +60,8 @@ export type TargetResult =
       reason: string;
       player: string;
       tookMs?: number;
+      /** The player error's code, for a failure (where the fix is, for the glue to say). */
+      code?: string;
     };
 
 interface Work {
@@ -236,6 +238,7 @@ class TargetRunner {
               ok: false,
               reason,
               player: this.target.name,
+              ...(err instanceof PlayerError ? { code: err.code } : {}),
             });
           return;
         }

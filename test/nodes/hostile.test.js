@@ -292,6 +292,30 @@ describe('hostile input', function () {
     });
   });
 
+  it('a refused credential names the config node and the deploy step (from the catalog), in the Catch and on player-sync', async function () {
+    await load([
+      ...withOutputs({
+        id: 'sync',
+        type: 'player-sync',
+        z: 'tab',
+        players: [{ id: 'p' }],
+        batchWindow: 0.01,
+      }),
+    ]);
+    plex.token = 'a-new-token-on-the-server'; // the stored one is dead now
+    const message = await failsWith(
+      'prefresh',
+      { payload: '/movies/Any (2000)/' },
+      /the token is dead \(HTTP 401\)/,
+    );
+    message.should.match(/the credentials belong in the plex-server config node: deploy after changing them/);
+    const out = next(helper.getNode('sync-2'), 'input', 'the failed item', 20000);
+    helper.getNode('sync').receive({ payload: '/movies/Other (2001)/' });
+    const result = (await out).payload.results[0];
+    result.should.match({ status: 'failed', code: 'auth' });
+    result.reason.should.match(/the token is dead.*the credentials belong in the plex-server config node/);
+  });
+
   // ---------------------------------------------------------------------------------------------------------
   describe('wrong-shaped answers', function () {
     // [what, the node to run, the method to answer badly, the answer's result (or a raw body), the error]

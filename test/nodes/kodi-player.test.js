@@ -162,7 +162,7 @@ describe('kodi-player config node', function () {
     const caught = next(helper.getNode('caught'), 'input', 'the error');
     helper.getNode('a1').receive({});
     (await caught).error.message.should.match(
-      /Kodi "Living room" \(no host set\): settings failed: the host is empty\. Open the kodi-player config node/,
+      /Kodi "Living room" \(no host set\): settings failed: the host is empty\. Fill in the missing setting; open the kodi-player config node to fix it, then deploy/,
     );
   });
 

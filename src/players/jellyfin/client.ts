@@ -21,12 +21,11 @@ export const CLIENT_NAME = 'Node-RED player-sync';
 export const CLIENT_VERSION = '0.1.0';
 
 export const JELLYFIN_FIXES: FixTexts = {
-  config: 'Open the jellyfin-server config node and fix the setting',
+  config: 'Fix the setting',
   unreachable: 'Check the URL and that Jellyfin runs (default port 8096)',
   timeout: 'Jellyfin did not answer in time: check that it is up and not overloaded',
-  auth: 'Create an API key in Jellyfin (Dashboard → API Keys) and paste it into the jellyfin-server config node',
-  tooLarge:
-    "Check the URL; for a very large library raise 'Largest answer' in the jellyfin-server config node",
+  auth: 'Create an API key in Jellyfin (Dashboard → API Keys)',
+  tooLarge: 'Check the URL; a very large library may need a larger cap',
   protocol: 'Check the URL: it must point at Jellyfin itself (with its base URL, if one is set)',
   http: 'See the Jellyfin log for details',
   'not-found': 'The item or endpoint does not exist on this server (is the Jellyfin version 10.8 or later?)',

@@ -30,17 +30,16 @@ export function isListingMethod(method: string): boolean {
 export const KODI_DEFAULTS = { httpPort: 8080, wsPort: 9090, timeoutMs: 10000 } as const;
 
 export const KODI_FIXES: FixTexts = {
-  config: 'Open the kodi-player config node and fill in the missing setting',
+  config: 'Fill in the missing setting',
   unreachable:
-    'Kodi is not running at that address, or the HTTP port is wrong: start Kodi, check the host and port in the ' +
-    "kodi-player config node, and that Settings → Services → Control → 'Allow remote control via HTTP' is on",
+    'Kodi is not running at that address, or the HTTP port is wrong: start Kodi, check the host and port, and ' +
+    "that Settings → Services → Control → 'Allow remote control via HTTP' is on",
   timeout: 'Kodi did not answer in time: check that it is awake and not overloaded',
-  auth: 'Check the username and password in the kodi-player config node (Kodi: Settings → Services → Control)',
+  auth: 'Check the username and password (Kodi: Settings → Services → Control)',
   protocol: "Check the HTTP port: it must be Kodi's web server port (default 8080), not another service",
   rpc: 'See the Kodi log (kodi.log) for details',
   tooLarge:
-    "Check the HTTP port: it must be Kodi's web server port; for a very large library raise 'Largest answer' in " +
-    'the kodi-player config node',
+    "Check the HTTP port: it must be Kodi's web server port; a very large library may need a larger cap",
   websocket:
     "Turn on 'Allow remote control from applications on other systems' (Kodi: Settings → Services → Control) and " +
     'check the WebSocket port (default 9090); until then everything works over HTTP with polling',

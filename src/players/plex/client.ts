@@ -19,13 +19,13 @@ export const PLEX_PRODUCT = 'Node-RED player-sync';
 export const PLEX_VERSION = '0.1.0';
 
 export const PLEX_FIXES: FixTexts = {
-  config: 'Open the plex-server config node and fix the setting',
+  config: 'Fix the setting',
   unreachable: 'Check the URL and that Plex Media Server runs (default port 32400)',
   timeout: 'Plex did not answer in time: check that it is up and not overloaded',
   auth:
-    'The Plex token is dead or wrong: get a new X-Plex-Token and paste it into the plex-server config node, ' +
-    'then deploy (no further requests are sent with this token until then)',
-  tooLarge: "Check the URL; for a very large library raise 'Largest answer' in the plex-server config node",
+    'The Plex token is dead or wrong: get a new X-Plex-Token (no further requests are sent with this token until ' +
+    'a new one is deployed)',
+  tooLarge: 'Check the URL; a very large library may need a larger cap',
   protocol: 'Check the URL: it must point at Plex Media Server itself',
   http: 'See the Plex Media Server log for details',
   'not-found': 'Plex does not know this item or endpoint',
