@@ -4,7 +4,7 @@
  * reachable, a cap on the share it may remove, never while something plays or a scan runs.
  */
 import type { KodiConnection } from '../players/kodi/connection';
-import { NotificationRecorder, waitForScanEnd } from '../players/kodi/events';
+import { KODI_EVENTS, NotificationRecorder, waitForScanEnd } from '../players/kodi/events';
 import {
   cleanCall,
   isReachable,
@@ -164,8 +164,8 @@ export async function kodiClean(
       sent.push(call);
       const end = await waitForScanEnd(conn, recorder, {
         timeoutMs: options.timeoutMs ?? 300000,
-        startEvent: 'VideoLibrary.OnCleanStarted',
-        doneEvent: 'VideoLibrary.OnCleanFinished',
+        startEvent: KODI_EVENTS.cleanStarted,
+        doneEvent: KODI_EVENTS.cleanFinished,
         safetyPoll: false, // Library.IsScanningVideo does not cover a clean
         signal: options.signal,
       });

@@ -1,6 +1,6 @@
 /** Waiting until a Kodi's library scan is over: the logic of `wait-scan-finished` for Kodi. */
 import type { KodiConnection } from '../players/kodi/connection';
-import { NotificationRecorder, pause, waitForScanEnd } from '../players/kodi/events';
+import { KODI_EVENTS, NotificationRecorder, pause, waitForScanEnd } from '../players/kodi/events';
 import { isScanningVideo } from '../players/kodi/library';
 
 export interface ScanFinishedOptions {
@@ -31,7 +31,7 @@ export async function kodiWaitScanFinished(
     let scanning = await isScanningVideo(conn);
     // Idle: pass at once, or give a scan that is about to start (e.g. one just requested) time to begin.
     while (!scanning && Date.now() - started < options.startWaitMs && !options.signal?.aborted) {
-      if (recorder.has('VideoLibrary.OnScanStarted')) {
+      if (recorder.has(KODI_EVENTS.scanStarted)) {
         scanning = true;
         break;
       }

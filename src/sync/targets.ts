@@ -17,6 +17,7 @@ import { looksLikeFile } from '../core/paths';
 import type { ChangeItem } from '../core/change';
 import { PlaybackSession } from '../core/playback';
 import { SyncResult, SyncTarget } from '../core/result';
+import { KODI_EVENTS } from '../players/kodi/events';
 
 const WATCHING = { countPaused: true, ignoreAudioAndPictures: true };
 
@@ -67,7 +68,7 @@ export function kodiTarget(
     playing: () => counted(getKodiPlayback(player.conn)),
     onPlaybackStop: (callback) =>
       player.conn.onNotification((n) => {
-        if (n.method === 'Player.OnStop') callback();
+        if (n.method === KODI_EVENTS.playbackStopped) callback();
       }),
     onBack: (callback) => {
       const listener = (state: string): void => {

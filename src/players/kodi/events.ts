@@ -7,6 +7,16 @@ import type { KodiConnection, KodiNotification } from './connection';
 import { isObj } from '../shape';
 import { isScanningVideo } from './library';
 
+/** The notifications player-sync listens for, by what they mean. */
+export const KODI_EVENTS = {
+  scanStarted: 'VideoLibrary.OnScanStarted',
+  scanFinished: 'VideoLibrary.OnScanFinished',
+  cleanStarted: 'VideoLibrary.OnCleanStarted',
+  cleanFinished: 'VideoLibrary.OnCleanFinished',
+  libraryUpdate: 'VideoLibrary.OnUpdate',
+  playbackStopped: 'Player.OnStop',
+} as const;
+
 /** What a `VideoLibrary.OnUpdate` notification says, when its data has the documented shape. */
 export interface LibraryUpdate {
   added: boolean;
@@ -16,7 +26,7 @@ export interface LibraryUpdate {
 
 /** Decodes `VideoLibrary.OnUpdate`; anything else, or data of another shape, is undefined (ignored). */
 export function decodeLibraryUpdate(n: KodiNotification): LibraryUpdate | undefined {
-  if (n.method !== 'VideoLibrary.OnUpdate' || !isObj(n.data)) return undefined;
+  if (n.method !== KODI_EVENTS.libraryUpdate || !isObj(n.data)) return undefined;
   const item = isObj(n.data.item) ? n.data.item : {};
   return {
     added: n.data.added === true,
@@ -102,8 +112,8 @@ export async function waitForScanEnd(
   const started = Date.now();
   const pollMs = options.pollMs ?? 500;
   const settleMs = options.settleMs ?? 1500;
-  const startEvent = options.startEvent ?? 'VideoLibrary.OnScanStarted';
-  const doneEvent = options.doneEvent ?? 'VideoLibrary.OnScanFinished';
+  const startEvent = options.startEvent ?? KODI_EVENTS.scanStarted;
+  const doneEvent = options.doneEvent ?? KODI_EVENTS.scanFinished;
   let sawScan = false;
   let via: ScanWaitResult['via'] = 'event';
   for (;;) {
