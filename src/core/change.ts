@@ -4,6 +4,7 @@
  * journaled is plain data. The ground floor: nothing of the players, the domain or Node-RED.
  */
 import { parsePath } from './paths';
+import { Obj, isObject } from './values';
 
 /** What happened to a library path: the change items of player-sync and the arr webhooks. */
 export type ChangeAction = 'added' | 'updated' | 'removed';
@@ -38,8 +39,6 @@ export class ChangeItemError extends Error {
   }
 }
 
-export type Obj = Record<string, unknown>;
-
 /** Longest path or file name an item may hold (PATH_MAX on Linux). */
 export const MAX_PATH = 4096;
 /** Longest title, source or event. */
@@ -49,9 +48,6 @@ export const MAX_EPISODES = 1000;
 export const CONTROL_CHARACTER =
   'contains a control character (NUL or a line break): no player can hold such a path';
 
-/** A record: not null, not a list, not binary data (a Buffer). */
-export const isObject = (v: unknown): v is Obj =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 export const absent = (v: unknown): v is undefined | null => v === undefined || v === null;
 export const blank = (v: unknown): boolean => absent(v) || (typeof v === 'string' && v.trim() === '');
 

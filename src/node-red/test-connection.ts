@@ -8,8 +8,8 @@
  */
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { isObj } from '../players/shape';
 import type { ProbeResult } from '../core/probe';
+import { isObject } from '../core/values';
 
 /** The editor's stand-in for a password it was not shown. */
 const UNCHANGED = '__PWRD__';
@@ -74,9 +74,9 @@ export function registerTestConnection(RED: NodeAPI, type: string, hooks: TestCo
     RED.auth.needsPermission(`${type}.write`),
     (req: Request, res: Response) => {
       const raw: unknown = req.body;
-      const body = isObj(raw) ? raw : {};
-      const settings = isObj(body.settings) ? body.settings : {};
-      const given = isObj(body.credentials) ? body.credentials : {};
+      const body = isObject(raw) ? raw : {};
+      const settings = isObject(body.settings) ? body.settings : {};
+      const given = isObject(body.credentials) ? body.credentials : {};
       let credentials: Record<string, string | undefined>;
       try {
         credentials = credentialsForTest(RED, type, hooks, { id: body.id, settings, credentials: given });

@@ -3,6 +3,7 @@
  * relies on with these helpers, and a wrong shape becomes a PlayerError ("protocol") that names the player, the
  * call and the field, never a TypeError from deep inside a decoder.
  */
+import { Obj, isObject } from '../core/values';
 import { PlayerError } from './errors';
 
 /** A wrong shape found while decoding; `decode` turns it into a PlayerError with the player and the call. */
@@ -37,15 +38,9 @@ export function kindOf(value: unknown): string {
   }
 }
 
-export type Obj = Record<string, unknown>;
-
-export function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** An object, or a ShapeError. */
 export function obj(value: unknown, where: string): Obj {
-  if (!isObj(value)) throw new ShapeError(where, 'an object', value);
+  if (!isObject(value)) throw new ShapeError(where, 'an object', value);
   return value;
 }
 

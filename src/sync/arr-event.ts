@@ -14,19 +14,18 @@ import {
   MAX_EPISODES,
   MAX_PATH,
   MediaType,
-  Obj,
   asChangeItemError,
   blank,
   defined,
   hasControl,
   idsOf,
-  isObject,
   numberOf,
   plainItem,
   printable,
   shown,
   textOf,
 } from '../core/change';
+import { isObject, Obj } from '../core/values';
 
 export type ArrOutcome =
   | { result: 'changes'; items: ChangeItem[] }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChangeItem, plainItem } from '../core/change';
+import { isObject } from '../core/values';
 
 export type TargetState = 'pending' | 'done';
 
@@ -48,19 +49,16 @@ export class JournalError extends Error {
 export const JOURNAL_FORMAT = 'player-sync-journal';
 export const JOURNAL_VERSION = 2;
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** One record read back from the file, checked; undefined when it is not a journal entry. */
 export function checkEntry(value: unknown): JournalEntry | undefined {
-  if (!isRecord(value)) return undefined;
+  if (!isObject(value)) return undefined;
   const { id, item, priority, at, targets, results } = value;
   if (typeof id !== 'string' || id === '' || id.length > 200) return undefined;
   if (priority !== 'high' && priority !== 'normal') return undefined;
   if (typeof at !== 'number' || !Number.isFinite(at)) return undefined;
-  if (!isRecord(targets) || Object.keys(targets).length === 0) return undefined;
+  if (!isObject(targets) || Object.keys(targets).length === 0) return undefined;
   if (!Object.values(targets).every((s) => s === 'pending' || s === 'done')) return undefined;
-  if (results !== undefined && !isRecord(results)) return undefined;
+  if (results !== undefined && !isObject(results)) return undefined;
   let checked: ChangeItem;
   try {
     checked = plainItem(item, 'a journal record');
@@ -234,14 +232,14 @@ export function parseJournal(text: string): { records: JournalEntry[]; dropped: 
   } catch {
     header = undefined;
   }
-  if (isRecord(header) && header.format === JOURNAL_FORMAT) {
+  if (isObject(header) && header.format === JOURNAL_FORMAT) {
     if (typeof header.version !== 'number' || header.version > JOURNAL_VERSION) {
       // A newer player-sync wrote it: its records may mean something else. Kept aside, not guessed at.
       return { records: [], dropped: lines.length - 1, reason: 'written by a newer version of player-sync' };
     }
     return readRecords(lines.slice(1));
   }
-  if (isRecord(header) && header.version === 1 && Array.isArray(header.entries)) {
+  if (isObject(header) && header.version === 1 && Array.isArray(header.entries)) {
     return readRecords(header.entries.map((e) => JSON.stringify(e)));
   }
   // Version 1 cut short, or garbage: salvage every whole record that can still be found.

@@ -6,10 +6,11 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { PlayerError } from '../errors';
-import { isObj, kindOf } from '../shape';
+import { kindOf } from '../shape';
 import { KODI_FIXES, KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
 import type { LinkState } from '../../core/link';
 import { backoffDelay } from '../../core/time';
+import { isObject } from '../../core/values';
 
 export type KodiLinkState = LinkState;
 
@@ -299,7 +300,7 @@ export class KodiConnection extends EventEmitter<Events> {
       this.ignored('a frame that is not JSON');
       return;
     }
-    if (!isObj(msg)) {
+    if (!isObject(msg)) {
       this.ignored(`a frame that is ${kindOf(msg)}, not a JSON-RPC object`);
       return;
     }
@@ -309,7 +310,7 @@ export class KodiConnection extends EventEmitter<Events> {
       return;
     }
     if (typeof msg.method === 'string' && msg.id === undefined) {
-      const params = isObj(msg.params) ? msg.params : {};
+      const params = isObject(msg.params) ? msg.params : {};
       const notification: KodiNotification = { method: msg.method, data: params.data ?? null };
       // Each subscriber on its own: one that throws must not end Node-RED (this runs in the socket's event
       // handler), close the socket, or keep the notification from the others.

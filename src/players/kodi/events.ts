@@ -4,8 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { KodiConnection, KodiNotification } from './connection';
-import { isObj } from '../shape';
 import { isScanningVideo } from './library';
+import { isObject } from '../../core/values';
 
 /** The notifications player-sync listens for, by what they mean. */
 export const KODI_EVENTS = {
@@ -26,8 +26,8 @@ export interface LibraryUpdate {
 
 /** Decodes `VideoLibrary.OnUpdate`; anything else, or data of another shape, is undefined (ignored). */
 export function decodeLibraryUpdate(n: KodiNotification): LibraryUpdate | undefined {
-  if (n.method !== KODI_EVENTS.libraryUpdate || !isObj(n.data)) return undefined;
-  const item = isObj(n.data.item) ? n.data.item : {};
+  if (n.method !== KODI_EVENTS.libraryUpdate || !isObject(n.data)) return undefined;
+  const item = isObject(n.data.item) ? n.data.item : {};
   return {
     added: n.data.added === true,
     id: typeof item.id === 'number' && Number.isInteger(item.id) ? item.id : undefined,

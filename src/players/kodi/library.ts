@@ -1,8 +1,9 @@
 /** Kodi's video library, typed: sources, finding items by path, refresh, remove, scan state. */
-import { Obj, int, listOf, obj, optNum, optObj, optStr, str } from '../shape';
+import { int, listOf, obj, optNum, optObj, optStr, str } from '../shape';
 import { KodiCaller, kodiCall } from './playback';
 import { isUnder, splitFile } from '../../core/paths';
 import type { SentCall } from '../../core/result';
+import { Obj } from '../../core/values';
 
 export type KodiItemType = 'movie' | 'episode' | 'tvshow' | 'musicvideo';
 export const KODI_ITEM_TYPES: readonly KodiItemType[] = ['movie', 'episode', 'tvshow', 'musicvideo'];

@@ -1,7 +1,8 @@
 /** What Kodi is playing right now. */
-import { Obj, decode, listOf, num, obj, optNum, optObj, optStr } from '../shape';
+import { decode, listOf, num, obj, optNum, optObj, optStr } from '../shape';
 import { KODI_FIXES } from './rpc';
 import { MediaKind, PlaybackSession, episodeTitle } from '../../core/playback';
+import { Obj } from '../../core/values';
 
 export interface KodiCaller {
   /** The player's name for errors, e.g. `Kodi "Den" (127.0.0.1:8080)`. */

@@ -5,6 +5,7 @@ import { shownText } from '../http-client';
 import { kodiCall } from './playback';
 import { KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
 import type { ProbeResult } from '../../core/probe';
+import { isObject } from '../../core/values';
 
 function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
   return new Promise((resolve) => {
@@ -49,7 +50,7 @@ export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {
       rpc,
       'XBMC.GetInfoLabels',
       { labels: ['System.FriendlyName', 'System.BuildVersion'] },
-      (r) => (typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {}),
+      (r) => (isObject(r) ? r : {}),
     );
     result.http = { ok: true };
     result.auth = { ok: true };

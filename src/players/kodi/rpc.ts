@@ -2,7 +2,7 @@
 import axios, { AxiosInstance } from 'axios';
 import { FixTexts, PlayerError, parseJsonBody, toPlayerError } from '../errors';
 import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from '../limits';
-import { isObj } from '../shape';
+import { isObject } from '../../core/values';
 
 export interface KodiEndpoint {
   name: string;
@@ -169,7 +169,7 @@ export class KodiRpc {
     }
     if (body.error !== undefined && body.error !== null) {
       const e = body.error;
-      const error: JsonRpcError = isObj(e)
+      const error: JsonRpcError = isObject(e)
         ? {
             code: typeof e.code === 'number' ? e.code : 0,
             message: typeof e.message === 'string' ? e.message.slice(0, 200) : 'no message',

@@ -1,8 +1,9 @@
 /** Plex Media Server client. Knows nothing of Node-RED. */
 import type { FixTexts, PlayerError } from '../errors';
 import { HttpPlayerClient, probeTwoSteps } from '../http-client';
-import { Obj, obj, optObj, optStr } from '../shape';
+import { obj, optObj, optStr } from '../shape';
 import type { ProbeResult } from '../../core/probe';
+import { Obj } from '../../core/values';
 
 export interface PlexEndpoint {
   name: string;
