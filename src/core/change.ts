@@ -3,7 +3,7 @@
  * and how an item is built from untrusted data: from known fields only, each checked, so that what is queued and
  * journaled is plain data. The ground floor: nothing of the players, the domain or Node-RED.
  */
-import { parsePath } from './paths';
+import { hasControlCharacter, parsePath } from './paths';
 import { Obj, isObject } from './values';
 
 /** What happened to a library path: the change items of player-sync and the arr webhooks. */
@@ -58,22 +58,13 @@ export const textOf = (v: unknown): string | undefined =>
 export const numberOf = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
-export function isControl(code: number): boolean {
-  return code <= 0x1f || code === 0x7f;
-}
-
-export function hasControl(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (isControl(s.charCodeAt(i))) return true;
-  return false;
-}
-
 /** `s` with each run of control characters (C0, DEL and C1) replaced by one space (none next to a space). */
 export function printable(s: string): string {
   let out = '';
   let gap = false;
   for (const ch of s) {
     const code = ch.charCodeAt(0);
-    if (isControl(code) || (code >= 0x80 && code <= 0x9f)) {
+    if (code <= 0x1f || code === 0x7f || (code >= 0x80 && code <= 0x9f)) {
       gap = true;
       continue;
     }
@@ -162,7 +153,7 @@ function plainPath(v: unknown, key: 'path' | 'file', what: string): string {
   }
   if (v.length > MAX_PATH)
     throw new ChangeItemError(`${what} has a "${key}" of ${v.length} characters: give at most ${MAX_PATH}`);
-  if (hasControl(v)) throw new ChangeItemError(`${what} has a "${key}" that ${CONTROL_CHARACTER}`);
+  if (hasControlCharacter(v)) throw new ChangeItemError(`${what} has a "${key}" that ${CONTROL_CHARACTER}`);
   try {
     parsePath(v);
   } catch (err) {

@@ -39,13 +39,18 @@ function splitSegments(rest: string, separators: RegExp, original: string): stri
   return segments;
 }
 
+/** Whether `text` holds a control character (C0 or DEL: NUL, a tab, a line break…), which no player's path can. */
+export function hasControlCharacter(text: string): boolean {
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  return /[\u0000-\u001f\u007f]/.test(text);
+}
+
 /** Parses an absolute path of any supported style; throws PathError for relative paths and `..`. */
 export function parsePath(input: string): ParsedPath {
   if (typeof input !== 'string' || input.trim() === '') {
     throw new PathError(`path is empty: ${ABSOLUTE_HINT}`);
   }
-  // eslint-disable-next-line no-control-regex -- control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(input)) {
+  if (hasControlCharacter(input)) {
     throw new PathError(
       `path ${JSON.stringify(input.slice(0, 200))} contains a control character (NUL, a tab or a line break): ` +
         'no player can hold such a path; send the path as the library has it',

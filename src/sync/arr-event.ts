@@ -5,7 +5,7 @@
  * Bodies are untrusted: every problem ends in an ArrEventError that names the field and says what to send instead.
  * Items are built from known, type-checked fields only, so that what reaches the journal is plain JSON.
  */
-import { folderOf, parsePath } from '../core/paths';
+import { folderOf, hasControlCharacter, parsePath } from '../core/paths';
 import {
   CONTROL_CHARACTER,
   ChangeAction,
@@ -17,7 +17,6 @@ import {
   asChangeItemError,
   blank,
   defined,
-  hasControl,
   idsOf,
   numberOf,
   plainItem,
@@ -218,7 +217,7 @@ function readBody(body: Obj, eventType: string, source: string | undefined): Arr
 function checkedArrPath(path: string, name: string): string {
   if (path.length > MAX_PATH)
     throw new ArrEventError(`${name} is ${path.length} characters long: send a path of at most ${MAX_PATH}`);
-  if (hasControl(path)) throw new ArrEventError(`${name} ${CONTROL_CHARACTER}`);
+  if (hasControlCharacter(path)) throw new ArrEventError(`${name} ${CONTROL_CHARACTER}`);
   try {
     parsePath(path);
   } catch (err) {
@@ -263,7 +262,7 @@ function joinedPath(
       `"${relativeName}" is ${relative.length} characters long: send a path of at most ${MAX_PATH}`,
     );
   }
-  if (hasControl(relative)) throw new ArrEventError(`"${relativeName}" ${CONTROL_CHARACTER}`);
+  if (hasControlCharacter(relative)) throw new ArrEventError(`"${relativeName}" ${CONTROL_CHARACTER}`);
   if (
     /^[\\/]/.test(relative) ||
     /^[a-zA-Z]:/.test(relative) ||
