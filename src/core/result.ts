@@ -63,17 +63,13 @@ export function actionName(action: ChangeAction): SyncResult['action'] {
   return action === 'added' ? 'scan' : action === 'updated' ? 'refresh' : 'remove';
 }
 
-/** The result maker of one sync call: the fields all its results share, the calls it sent, its start time. */
-export function resultBuilder(
-  common: Pick<SyncResult, 'action' | 'player' | 'playerType' | 'libraryPath' | 'playerPath'> &
-    Record<string, unknown>,
-  sent: SentCall[],
-  started: number,
-): (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>) => SyncResult {
-  return (fields) => ({ ...common, items: [], sent, tookMs: Date.now() - started, ...fields });
-}
+/** The fields a sync call's outcome adds to what all its results share. */
+export type ResultFields = Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>;
 
-/** Starts the result of one sync call on one player: the fields all its results share, its `sent` list, its clock. */
+/**
+ * Starts the result of one sync call on one player: `result(fields)` makes each of its outcomes with the fields
+ * they all share, the calls in `sent` and the time since `started`.
+ */
 export function startResult(
   playerType: PlayerType,
   player: string,
@@ -81,10 +77,7 @@ export function startResult(
   action: SyncResult['action'],
   extra: Record<string, unknown> = {},
   started = Date.now(),
-): {
-  sent: SentCall[];
-  result: (fields: Partial<SyncResult> & Pick<SyncResult, 'status' | 'ok'>) => SyncResult;
-} {
+): { sent: SentCall[]; result: (fields: ResultFields) => SyncResult } {
   const sent: SentCall[] = [];
   const common = {
     action,
@@ -94,5 +87,8 @@ export function startResult(
     playerPath: target.playerPath,
     ...extra,
   };
-  return { sent, result: resultBuilder(common, sent, started) };
+  return {
+    sent,
+    result: (fields) => ({ ...common, items: [], sent, tookMs: Date.now() - started, ...fields }),
+  };
 }
