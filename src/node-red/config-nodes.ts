@@ -36,6 +36,15 @@ export interface PlexServerNode extends PlayerConfigNode<'plex'> {
 
 export type AnyPlayerNode = KodiPlayerNode | JellyfinServerNode | PlexServerNode;
 
+export type PlayerType = AnyPlayerNode['kind'];
+
+/** The config node type of each kind of player. */
+export const CONFIG_TYPES: Record<PlayerType, string> = {
+  kodi: 'kodi-player',
+  jellyfin: 'jellyfin-server',
+  plex: 'plex-server',
+};
+
 const NO_MAPPING = new PathMapper([]);
 
 /** Resolves a player's `path-mappings` reference: no reference means paths pass unchanged. */

@@ -3,14 +3,8 @@
  * Node-RED step is added (which config node, deploy), from the package catalog, keyed by the error's code.
  */
 import { PlayerError, PlayerErrorCode } from '../players/errors';
+import { CONFIG_TYPES, PlayerType } from './config-nodes';
 import { catalogText } from './status';
-
-/** The config node type of each server, by the first word of its player label (`Kodi "Den" (…)`). */
-const CONFIG_TYPES: Record<string, string> = {
-  Kodi: 'kodi-player',
-  Jellyfin: 'jellyfin-server',
-  Plex: 'plex-server',
-};
 
 /** The codes whose fix is made in the player's config node. */
 const IN_CONFIG_NODE: readonly PlayerErrorCode[] = ['config', 'auth', 'too-large'];
@@ -21,9 +15,10 @@ export function nodeRedStep(code: PlayerErrorCode, type: string | undefined): st
   return catalogText('errors', code, { type });
 }
 
-/** The config node type of a player error's player, if known. */
+/** The config node type of a player error's player, from the first word of its label (`Kodi "Den" (…)`). */
 export function configTypeOf(err: PlayerError): string | undefined {
-  return CONFIG_TYPES[err.player.split(' ')[0]];
+  const kind = err.player.split(' ')[0].toLowerCase();
+  return kind in CONFIG_TYPES ? CONFIG_TYPES[kind as PlayerType] : undefined;
 }
 
 /** Any error, with the Node-RED step added where the fix is made in a config node. */

@@ -1,17 +1,9 @@
 /** Glue every flow node shares: finding its player, registering with it, and ending a message. */
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { PlayerError } from '../players/errors';
-import { AnyPlayerNode, getConfigNode } from './config-nodes';
+import { AnyPlayerNode, CONFIG_TYPES, PlayerType, getConfigNode } from './config-nodes';
 import { failed, statusText } from './status';
 import { forPeople } from './errors';
-
-export type PlayerType = AnyPlayerNode['kind'];
-
-export const CONFIG_TYPES: Record<PlayerType, string> = {
-  kodi: 'kodi-player',
-  jellyfin: 'jellyfin-server',
-  plex: 'plex-server',
-};
 
 export interface PlayerRefs {
   playerType?: string;
