@@ -137,30 +137,39 @@ const server = http.createServer((req, res) => {
   });
 });
 
-async function main() {
-  RED.init(server, settings);
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
+/**
+ * Runs Node-RED with `runSettings` on 127.0.0.1, then `afterStart` (for npm start: the examples), and prints the line
+ * tests and scripts wait for; stops cleanly on SIGINT and SIGTERM. test/lib/secure-red.js runs it with the editor's
+ * login on.
+ */
+function serve(runSettings, afterStart = async () => undefined) {
+  const main = async () => {
+    RED.init(server, runSettings);
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(runSettings.uiPort, host, resolve);
+    });
+    const flowsStarted = new Promise((resolve) => RED.events.once('flows:started', resolve));
+    await RED.start();
+    await flowsStarted;
+    await afterStart();
+    // Tests and scripts wait for this line.
+    console.log(`player-sync: Node-RED is ready at http://${host}:${server.address().port}/`);
+  };
+  const stop = () => {
+    RED.stop().finally(() => {
+      server.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  main().catch((err) => {
+    console.error(`player-sync: could not start Node-RED: ${err.message}`);
+    process.exit(1);
   });
-  const flowsStarted = new Promise((resolve) => RED.events.once('flows:started', resolve));
-  await RED.start();
-  await flowsStarted;
-  await importExamples();
-  // Tests and scripts wait for this line.
-  console.log(`player-sync: Node-RED is ready at http://${host}:${server.address().port}/`);
 }
 
-function stop() {
-  RED.stop().finally(() => {
-    server.close();
-    process.exit(0);
-  });
-}
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+if (require.main === module) serve(settings, importExamples);
 
-main().catch((err) => {
-  console.error(`player-sync: could not start Node-RED: ${err.message}`);
-  process.exit(1);
-});
+module.exports = { serve, settings };

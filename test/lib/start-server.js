@@ -7,9 +7,12 @@ const path = require('node:path');
 
 async function startNodeRed(
   env = {},
-  { userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-nr-')) } = {},
+  {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-nr-')),
+    script = path.join(__dirname, '..', '..', 'scripts', 'start.js'),
+  } = {},
 ) {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'start.js')], {
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, PORT: '0', NODE_RED_USER_DIR: userDir, NODE_RED_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,6 +31,8 @@ async function startNodeRed(
     url,
     userDir,
     output: () => output,
+    /** Whether the process still runs (nothing sent to it has ended it). */
+    running: () => child.exitCode === null && child.signalCode === null,
     /** kill -9: no close handlers, no flushing; the user directory stays for a restart. */
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -10,10 +10,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
-const { spawn } = require('node:child_process');
 const v8 = require('node:v8');
 const vm = require('node:vm');
 const { helper, nodes, withOutputs, run, statuses } = require('../lib/nodes');
+const { startNodeRed } = require('../lib/start-server');
 const { KodiSim } = require('../sim/kodi-sim');
 const { JellyfinSim } = require('../sim/jellyfin-sim');
 const { PlexSim } = require('../sim/plex-sim');
@@ -903,23 +903,11 @@ describe('Test connection: stored secrets go only to their own origin', function
       });
     });
     await new Promise((resolve) => foreign.listen(0, '127.0.0.1', resolve));
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-auth-'));
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'lib', 'secure-red.js')], {
-      env: { ...process.env, NODE_RED_USER_DIR: userDir, PLAYER_SYNC_TEST_USERS: JSON.stringify(users) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const url = await new Promise((resolve, reject) => {
-      const onData = (chunk) => {
-        output += chunk;
-        const m = /Node-RED is ready at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-        if (m) resolve(m[1]);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`secure-red.js exited with ${code}:\n${output}`)));
-    });
-    nr = { url, child, userDir, output: () => output };
+    nr = await startNodeRed(
+      { PLAYER_SYNC_TEST_USERS: JSON.stringify(users) },
+      { script: path.join(__dirname, '..', 'lib', 'secure-red.js') },
+    );
+    const { url } = nr;
     for (const [username, { password, permissions }] of Object.entries(users)) {
       const res = await fetch(`${url}/auth/token`, {
         method: 'POST',
@@ -971,12 +959,7 @@ describe('Test connection: stored secrets go only to their own origin', function
     res.status.should.equal(204);
   });
   after(async function () {
-    if (nr) {
-      const exited = new Promise((resolve) => nr.child.on('exit', resolve));
-      nr.child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(nr.userDir, { recursive: true, force: true });
-    }
+    if (nr) await nr.stop();
     for (const sim of [kodi, jellyfin, plex]) if (sim) await sim.stop();
     if (foreign) await new Promise((resolve) => foreign.close(resolve));
   });
@@ -1128,6 +1111,6 @@ describe('Test connection: stored secrets go only to their own origin', function
       const text = await res.text();
       text.should.not.containEql(KODI_PASSWORD);
     }
-    (nr.child.exitCode === null && nr.child.signalCode === null).should.be.true('Node-RED still runs');
+    nr.running().should.be.true('Node-RED still runs');
   });
 });
