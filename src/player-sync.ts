@@ -1,8 +1,7 @@
 /** Flow node `player-sync`: every change to every configured player, batched, deferred, retried, journaled. */
-import path from 'node:path';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { ItemOutcome, SyncEngine, TargetResult, WhilePlaying } from './sync/engine';
-import { Journal, JournalError } from './sync/journal';
+import { JournalError, openJournal } from './sync/journal';
 import { PlayerRef, buildTargets } from './sync/targets';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { secondsSetting } from './node-red/input';
@@ -108,9 +107,7 @@ export = function (RED: NodeAPI): void {
     );
 
     const userDir = (RED.settings as { userDir?: string }).userDir;
-    const journal = new Journal(
-      def.journal !== false && userDir ? path.join(userDir, 'player-sync', `${node.id}.json`) : undefined,
-    );
+    const journal = openJournal(def.journal !== false ? userDir : undefined, node.id);
     const engine = new SyncEngine(
       targets,
       {
@@ -124,10 +121,15 @@ export = function (RED: NodeAPI): void {
       journal,
     );
 
-    // Messages waiting for their items: the output for each item is a copy of its message; only the last one
-    // keeps msg.res, so an http response node answers once, when the whole webhook is synced.
-    // Keyed by the first item's id: two messages may share a _msgid (a flow can send one message twice).
-    const waitingFor = new Map<string, { msg: NodeMessageInFlow; left: Set<string>; done: () => void }>();
+    // Messages waiting for their items: the output for each item is a copy of its message (without the payload,
+    // which held all its items: each output carries its own); only the last one keeps msg.res, so an http response
+    // node answers once, when the whole webhook is synced.
+    interface Waiting {
+      msg: NodeMessageInFlow;
+      left: Set<string>;
+      done: () => void;
+    }
+    const waitingFor = new Map<string, Waiting>(); // by item id
     // A failure's reason with the Node-RED step (which config node, deploy) where the fix is made there.
     const typeOfKey = new Map(members.map(({ player }) => [player.id, player.type]));
     const forPeopleResult = (key: string, result: TargetResult): TargetResult => {
@@ -137,8 +139,8 @@ export = function (RED: NodeAPI): void {
     };
     engine.on('item-done', (outcome: ItemOutcome) => {
       const { entry } = outcome;
-      const ownerKey = [...waitingFor.keys()].find((k) => waitingFor.get(k)?.left.has(entry.id));
-      const owner = ownerKey === undefined ? undefined : waitingFor.get(ownerKey);
+      const owner = waitingFor.get(entry.id);
+      waitingFor.delete(entry.id);
       const base: NodeMessage = owner ? RED.util.cloneMessage(owner.msg) : { payload: undefined };
       owner?.left.delete(entry.id);
       const last = owner !== undefined && owner.left.size === 0;
@@ -154,16 +156,43 @@ export = function (RED: NodeAPI): void {
         restored: owner === undefined,
       };
       node.send(outcome.ok ? [base, null] : [null, base]);
-      if (owner && last) {
-        if (ownerKey !== undefined) waitingFor.delete(ownerKey);
-        owner.done();
-      }
+      if (owner && last) owner.done();
     });
+    engine.on('store-error', (err) => {
+      node.warn(
+        `player-sync: ${err.message}; the queue goes on, but may not survive a crash until it is fixed`,
+      );
+    });
+    // The status at most four times a second: a bulk of 10,000 changes would otherwise flood the editor. A final
+    // state (done, deferred, retrying) is shown at once.
+    let shownAt = 0;
+    let statusTimer: NodeJS.Timeout | undefined;
+    let latest: NodeStatus | undefined;
+    const showStatus = (status: NodeStatus, final: boolean): void => {
+      latest = status;
+      const now = Date.now();
+      if (final || now - shownAt >= 250) {
+        clearTimeout(statusTimer);
+        statusTimer = undefined;
+        shownAt = now;
+        node.status(status);
+        return;
+      }
+      statusTimer ??= setTimeout(
+        () => {
+          statusTimer = undefined;
+          shownAt = Date.now();
+          if (latest) node.status(latest);
+        },
+        250 - (now - shownAt),
+      );
+    };
     engine.on('progress', ({ done: finished, total, deferred, retrying }) => {
-      if (deferred.length > 0) node.status(waiting(statusText('deferred', { done: finished, total })));
-      else if (retrying.length > 0) node.status(failed(statusText('retrying', { done: finished, total })));
-      else if (finished < total) node.status(working(`${finished}/${total}`));
-      else if (total > 0) node.status(done(`${total}/${total}`));
+      const counts = { done: finished, total };
+      if (deferred.length > 0) showStatus(waiting(statusText('deferred', counts)), true);
+      else if (retrying.length > 0) showStatus(failed(statusText('retrying', counts)), true);
+      else if (finished < total) showStatus(working(`${finished}/${total}`), false);
+      else if (total > 0) showStatus(done(`${total}/${total}`), true);
     });
     if (problems.length > 0) {
       node.status(failed(statusText('checkPlayers')));
@@ -199,13 +228,16 @@ export = function (RED: NodeAPI): void {
         // Journaled before anything else happens: from here on the change survives a restart.
         const ids = engine.accept(items, priority);
         // done() comes when the last of its items is through (see item-done).
-        waitingFor.set(ids[0], {
-          msg,
+        const kept: Partial<NodeMessageInFlow> = { ...msg };
+        delete kept.payload; // each output carries its own item: the message's list of them is not kept
+        const waiting: Waiting = {
+          msg: kept as NodeMessageInFlow,
           left: new Set(ids),
           done: () => {
             doneFn();
           },
-        });
+        };
+        for (const id of ids) waitingFor.set(id, waiting);
       } catch (err) {
         node.status(failed(statusText(err instanceof JournalError ? 'journal' : 'badInput')));
         doneFn(
@@ -219,10 +251,14 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, closeDone: () => void) => {
-      engine.close();
+      clearTimeout(statusTimer);
       for (const { player, user } of users) player.deregister(user);
       waitingFor.clear();
-      closeDone();
+      // The journal's last writes are on disk before the next deploy's node reads it.
+      engine.close().then(closeDone, (err: unknown) => {
+        node.warn(`player-sync: ${(err as Error).message}`);
+        closeDone();
+      });
     });
   }
 

@@ -19,8 +19,21 @@ export interface EngineTarget {
   key: string;
   name: string;
   apply(item: ChangeItem, signal: AbortSignal): Promise<SyncResult>;
-  /** Many new folders under one parent in one go, where that is cheaper for this player (Kodi). */
-  applyUnderParent?(parent: string, items: ChangeItem[], signal: AbortSignal): Promise<SyncResult[]>;
+  /**
+   * Many new folders under one parent in one go, where that is cheaper for this player (Kodi). `acceptedAt` is
+   * when the earliest of them arrived: a scan of the parent begun after it has already found them.
+   */
+  applyUnderParent?(
+    parent: string,
+    items: ChangeItem[],
+    signal: AbortSignal,
+    acceptedAt: number,
+  ): Promise<SyncResult[]>;
+  /**
+   * Whether a change begun before a crash is already done on the player (verified there), without sending
+   * anything: its result when it is, undefined when it is not or cannot be known.
+   */
+  check?(item: ChangeItem, signal: AbortSignal): Promise<SyncResult | undefined>;
   /** Who is watching now (the sessions that count). */
   playing(): Promise<PlaybackSession[]>;
   /** Calls back when playback stops, where the player can say so; returns the unsubscribe. */
@@ -43,6 +56,10 @@ export interface EngineOptions {
   deferPollMs?: number;
   /** From how many new folders under one parent one scan of the parent is used (where the player offers it). */
   parentThreshold?: number;
+  /** The most new folders one scan of a parent covers; a larger bulk takes several (high priority between). */
+  parentBatchMax?: number;
+  /** Pieces of work in flight per player at once (default 1: in order; scans queue one at a time on a Kodi anyway). */
+  concurrency?: number;
 }
 
 /** What player-sync reports for one change item. */
@@ -69,6 +86,43 @@ interface Work {
   item: ChangeItem;
   ids: string[];
   priority: 'high' | 'normal';
+  /** When the earliest of its changes arrived. */
+  at: number;
+  /** Begun before a restart: checked on the player before it is sent again. */
+  started: boolean;
+}
+
+/** A first-in first-out list whose shift is O(1). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(...values: T[]): void {
+    for (const v of values) this.items.push(v);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const value = this.items[this.head];
+    this.items[this.head++] = undefined as T;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return value;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i];
+  }
 }
 
 const workKey = (item: ChangeItem): string =>
@@ -76,9 +130,15 @@ const workKey = (item: ChangeItem): string =>
 
 class TargetRunner {
   private staged = new Map<string, Work>();
-  private ready: Work[] = [];
+  /** Units of work ready to run (one work, or new folders under one parent), high priority first. */
+  private readonly high = new Fifo<Work[]>();
+  private readonly normal = new Fifo<Work[]>();
+  private queuedWorks = 0;
+  /** The keys (paths) of the work in flight: a later change to one of them waits until it is through. */
+  private readonly inFlight = new Set<string>();
+  private inFlightWorks = 0;
+  private unitsInFlight = 0;
   private timer?: NodeJS.Timeout;
-  private running = false;
   deferred = false;
   retrying = false;
 
@@ -88,10 +148,10 @@ class TargetRunner {
   ) {}
 
   get pending(): number {
-    return this.staged.size + this.ready.length + (this.running ? 1 : 0);
+    return this.staged.size + this.queuedWorks + this.inFlightWorks;
   }
 
-  add(id: string, item: ChangeItem, priority: 'high' | 'normal'): void {
+  add(id: string, item: ChangeItem, priority: 'high' | 'normal', at: number, started = false): void {
     const key = workKey(item);
     const staged = this.staged.get(key);
     if (staged) {
@@ -104,9 +164,11 @@ class TargetRunner {
       if (item.file === undefined) delete merged.file;
       staged.item = merged;
       staged.ids.push(id);
+      staged.started ||= started;
+      staged.at = Math.min(staged.at, at);
       if (priority === 'high') staged.priority = 'high';
     } else {
-      this.staged.set(key, { key, item, ids: [id], priority });
+      this.staged.set(key, { key, item, ids: [id], priority, at, started });
     }
     if (priority === 'high') {
       this.flush();
@@ -122,54 +184,73 @@ class TargetRunner {
     this.timer = undefined;
   }
 
+  /** The staged works into units: high ones alone, new folders under one parent together where cheaper. */
   private flush(): void {
     this.clear();
     const works = [...this.staged.values()];
     this.staged.clear();
-    const high = works.filter((w) => w.priority === 'high');
-    // High before normal; within each, in the order they came.
-    this.ready = [
-      ...this.ready.filter((w) => w.priority === 'high'),
-      ...high,
-      ...this.ready.filter((w) => w.priority !== 'high'),
-      ...works.filter((w) => w.priority !== 'high'),
-    ];
-    void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.ready.length > 0 && !this.engine.closed()) {
-        const batch = this.nextBatch();
-        await this.process(batch);
-      }
-    } finally {
-      this.running = false;
-      this.engine.progress();
-    }
-  }
-
-  /** The next work, or several new folders under one parent when the player scans a parent more cheaply. */
-  private nextBatch(): Work[] {
-    const first = this.ready.shift() as Work;
+    this.queuedWorks += works.length;
     const threshold = this.engine.options.parentThreshold ?? 8;
-    if (!this.target.applyUnderParent || first.item.action !== 'added' || first.priority === 'high')
-      return [first];
-    const parent = parentFolder(first.item.path);
-    const siblings = this.ready.filter(
-      (w) => w.item.action === 'added' && w.priority !== 'high' && parentFolder(w.item.path) === parent,
-    );
-    if (siblings.length + 1 < threshold) return [first];
-    this.ready = this.ready.filter((w) => !siblings.includes(w));
-    return [first, ...siblings];
+    const most = Math.max(1, this.engine.options.parentBatchMax ?? 1000);
+    const byParent = new Map<string, Work[]>();
+    const units: Work[][] = [];
+    for (const w of works) {
+      if (w.priority === 'high') this.high.push([w]);
+      else if (this.target.applyUnderParent && w.item.action === 'added' && !w.started) {
+        const parent = parentFolder(w.item.path);
+        const group = byParent.get(parent);
+        if (group) group.push(w);
+        else {
+          const fresh = [w];
+          byParent.set(parent, fresh);
+          units.push(fresh); // in the order the first of each parent came
+        }
+      } else units.push([w]);
+    }
+    for (const unit of units) {
+      if (unit.length === 1 || unit.length < threshold) {
+        for (const w of unit) this.normal.push([w]);
+      } else {
+        for (let i = 0; i < unit.length; i += most) this.normal.push(unit.slice(i, i + most));
+      }
+    }
+    this.drain();
+  }
+
+  /** Starts units while there is room, in order; a unit touching a path in flight waits for it (so do all after it). */
+  private drain(): void {
+    const most = Math.max(1, this.engine.options.concurrency ?? 1);
+    while (!this.engine.closed() && this.unitsInFlight < most) {
+      const queue = this.high.length > 0 ? this.high : this.normal;
+      const unit = queue.peek();
+      if (!unit || unit.some((w) => this.inFlight.has(w.key))) break;
+      queue.shift();
+      this.queuedWorks -= unit.length;
+      this.inFlightWorks += unit.length;
+      this.unitsInFlight++;
+      for (const w of unit) this.inFlight.add(w.key);
+      void this.process(unit).finally(() => {
+        for (const w of unit) this.inFlight.delete(w.key);
+        this.inFlightWorks -= unit.length;
+        this.unitsInFlight--;
+        if (this.pending === 0) {
+          this.deferred = false;
+          this.retrying = false;
+        }
+        this.drain();
+        this.engine.progress();
+      });
+    }
   }
 
   /** The works still to do; those whose items another player's failure cancelled are finished as cancelled. */
   private uncancelled(works: Work[]): Work[] {
-    const live = works.filter((w) => !w.ids.every((id) => this.engine.isCancelled(id)));
-    for (const w of works.filter((x) => !live.includes(x))) {
+    const live: Work[] = [];
+    for (const w of works) {
+      if (!w.ids.every((id) => this.engine.isCancelled(id))) {
+        live.push(w);
+        continue;
+      }
       this.engine.finish(this.target, w, {
         status: 'cancelled',
         ok: false,
@@ -178,6 +259,19 @@ class TargetRunner {
       });
     }
     return live;
+  }
+
+  /** Works begun before a restart that the player already shows done are finished without being sent again. */
+  private async alreadyDone(works: Work[]): Promise<Work[]> {
+    const { target } = this;
+    if (!target.check || !works.some((w) => w.started)) return works;
+    const left: Work[] = [];
+    for (const w of works) {
+      const result = w.started ? await target.check(w.item, this.engine.signal) : undefined;
+      if (result) this.engine.finish(this.target, w, { ...result, resumed: true });
+      else left.push(w);
+    }
+    return left;
   }
 
   private async process(batch: Work[]): Promise<void> {
@@ -210,15 +304,18 @@ class TargetRunner {
         }
         this.deferred = false;
         this.retrying = false;
-        const results = await this.engine.exclusive(() => {
+        const results = await this.engine.exclusive(async () => {
           // One after another, a player before this one may have failed while this one waited its turn.
-          live = this.uncancelled(live);
-          if (live.length === 0) return Promise.resolve([]);
+          live = await this.alreadyDone(this.uncancelled(live));
+          if (live.length === 0) return [];
+          // On disk before anything is sent: after a crash, this work is checked before it is sent again.
+          await this.engine.markStarted(this.target, live);
           return live.length > 1 && this.target.applyUnderParent
             ? this.target.applyUnderParent(
                 parentFolder(live[0].item.path),
                 live.map((w) => w.item),
                 this.engine.signal,
+                Math.min(...live.map((w) => w.at)),
               )
             : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal)));
         });
@@ -282,6 +379,8 @@ class TargetRunner {
 
 interface EngineEvents {
   'item-done': [ItemOutcome];
+  /** The store could not write (a full disk, a permission): the work goes on, but may not survive a crash. */
+  'store-error': [Error];
   progress: [{ done: number; total: number; deferred: string[]; retrying: string[] }];
 }
 
@@ -292,6 +391,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private readonly serial = new SerialQueue();
   private readonly cancelled = new Set<string>();
   private counter = 0;
+  /** Changes whose end is being written before they are given out. */
+  private finishing = 0;
   private accepted = 0;
   private completed = 0;
 
@@ -315,7 +416,7 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     for (const entry of this.journal.load()) {
       // A player taken out of the node since: nothing is left to do there, so the entry can end.
       for (const [key, state] of Object.entries(entry.targets)) {
-        if (state === 'pending' && !keys.has(key)) {
+        if (state !== 'done' && !keys.has(key)) {
           this.journal.complete(entry.id, key, {
             status: 'skipped',
             ok: true,
@@ -324,11 +425,17 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
           });
         }
       }
-      const mine = this.runners.filter((r) => entry.targets[r.target.key] === 'pending');
+      const mine = this.runners.filter((r) => {
+        const state = entry.targets[r.target.key];
+        return state === 'pending' || state === 'started';
+      });
       if (mine.length === 0) continue;
       this.accepted++;
       resumed.push(entry);
-      for (const runner of mine) runner.add(entry.id, entry.item, entry.priority);
+      for (const runner of mine) {
+        const started = entry.targets[runner.target.key] === 'started';
+        runner.add(entry.id, entry.item, entry.priority, entry.at, started);
+      }
     }
     this.progress();
     return resumed;
@@ -337,23 +444,34 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   /**
    * Journals the items (so they survive a restart), then queues them for every player; returns their ids. All of
    * them or none: an item that cannot be journaled refuses the whole message with a JournalError, and nothing of
-   * it is queued.
+   * it is queued. The journal's write is group-committed in the background; nothing is sent to a player before it
+   * is on disk (see markStarted).
    */
   accept(items: ChangeItem[], priority: 'high' | 'normal'): string[] {
     const now = Date.now();
+    const targets = this.runners.map((r) => r.target.key);
     const entries: JournalEntry[] = items.map((item) => ({
       id: `${now.toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
       item,
       priority,
       at: now,
-      targets: Object.fromEntries(this.runners.map((r) => [r.target.key, 'pending' as const])),
+      targets: Object.fromEntries(targets.map((key) => [key, 'pending' as const])),
       results: {},
     }));
     this.journal.putAll(entries);
     this.accepted += entries.length;
-    for (const { id, item } of entries) for (const runner of this.runners) runner.add(id, item, priority);
+    for (const { id, item } of entries)
+      for (const runner of this.runners) runner.add(id, item, priority, now);
     this.progress();
     return entries.map((e) => e.id);
+  }
+
+  /** Marks the works started for a player and waits until that (and everything journaled before) is on disk. */
+  async markStarted(target: EngineTarget, works: readonly { ids: string[] }[]): Promise<void> {
+    for (const w of works) for (const id of w.ids) this.journal.start(id, target.key);
+    await this.journal.commit().catch((err: unknown) => {
+      this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
+    });
   }
 
   isCancelled(id: string): boolean {
@@ -368,11 +486,11 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   finish(target: EngineTarget, work: Work, result: TargetResult): void {
     // Work that ends after close (a redeploy aborted it) stays pending in the journal: the next engine does it.
     if (this.closedFlag) return;
+    const outcomes: ItemOutcome[] = [];
     for (const id of work.ids) {
       if (!result.ok && !this.options.continueOnError) this.cancelled.add(id);
       const entry = this.journal.complete(id, target.key, result);
-      if (!entry || Object.values(entry.targets).some((s) => s === 'pending')) continue;
-      this.completed++;
+      if (!entry || Object.values(entry.targets).some((s) => s !== 'done')) continue;
       this.cancelled.delete(id);
       const done = entry.results as Record<string, TargetResult>;
       // In the order the players are configured, not the order they finished in.
@@ -380,13 +498,32 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       for (const runner of this.runners) {
         if (runner.target.key in done) results[runner.target.key] = done[runner.target.key];
       }
-      this.emit('item-done', { entry, ok: Object.values(results).every((r) => r.ok), results });
+      outcomes.push({ entry, ok: Object.values(results).every((r) => r.ok), results });
     }
-    this.progress();
+    if (outcomes.length === 0) {
+      this.progress();
+      return;
+    }
+    // Out only once its end is on disk: a crash after this never gives the same change out twice.
+    this.finishing++;
+    void this.journal
+      .commit()
+      .catch((err: unknown) => {
+        this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
+      })
+      .then(() => {
+        this.finishing--;
+        if (this.closedFlag) return;
+        for (const outcome of outcomes) {
+          this.completed++;
+          this.emit('item-done', outcome);
+        }
+        this.progress();
+      });
   }
 
   progress(): void {
-    const busy = this.runners.some((r) => r.pending > 0);
+    const busy = this.finishing > 0 || this.runners.some((r) => r.pending > 0);
     if (!busy) {
       // A new round of work counts from zero.
       this.accepted -= this.completed;
@@ -405,10 +542,12 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     return this.closedFlag;
   }
 
-  close(): void {
+  /** Stops: no new work starts, work in flight is aborted (it stays in the journal), the journal is written. */
+  close(): Promise<void> {
     this.closedFlag = true;
     this.aborter.abort();
     for (const runner of this.runners) runner.clear();
     this.removeAllListeners();
+    return this.journal.close();
   }
 }

@@ -1,18 +1,21 @@
 /**
- * The durable queue of player-sync: what is still to do, one JSON record a line after a header line, written
- * atomically (a temp file, fsync, rename, fsync of the folder) so that a crash between two steps leaves either the
- * old or the new journal, never half of one.
+ * The durable queue of player-sync, kept in the package's store (see store.ts): each change until every player is
+ * done with it, and each player's state of it (pending, started, done, with its result). Two records per change
+ * and player at most, each written once: the cost of a change does not grow with the length of the queue.
  *
- * The file is outside data when it is read back: every record is checked, a damaged one is dropped alone, and a
- * damaged file is kept aside (with a timestamp) for the user to look at, with a warning that says how many records
- * were dropped and where the copy lies. What is written is plain data built here, never a copy of a message.
+ * A player's work is marked "started" (and that mark is on disk) before anything is sent to the player, so that
+ * after a crash a started change is checked on the player before it is sent again.
+ *
+ * Journal files of earlier versions (one file per node, `<userDir>/player-sync/<node id>.json`) are read once
+ * (parseJournal) and brought into the store.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChangeItem, plainItem } from '../core/change';
 import { isObject } from '../core/values';
+import { Collection, Store, StoreDamage, StoreError, replayLog } from './store';
 
-export type TargetState = 'pending' | 'done';
+export type TargetState = 'pending' | 'started' | 'done';
 
 export interface JournalEntry {
   id: string;
@@ -20,23 +23,14 @@ export interface JournalEntry {
   priority: 'high' | 'normal';
   /** When the change arrived (ms since the epoch). */
   at: number;
-  /** Per player (target key): still to do, or done. */
+  /** Per player (target key): still to do, begun (sent, perhaps not finished), or done. */
   targets: Record<string, TargetState>;
   /** The results so far, per target key. */
   results: Record<string, unknown>;
 }
 
-/** What a load found wrong with the file, for the warning. */
-export interface JournalDamage {
-  /** Records that could not be read or had the wrong shape. */
-  dropped: number;
-  /** Records kept. */
-  kept: number;
-  /** Where the damaged file was moved (undefined when it could not be copied). */
-  movedTo?: string;
-  /** Why, in a few words: "2 damaged records", "written by a newer version". */
-  reason: string;
-}
+/** What a load found wrong with the stored queue, for the warning. */
+export type JournalDamage = StoreDamage;
 
 /** A change that cannot be journaled: refused alone, the journal unchanged. */
 export class JournalError extends Error {
@@ -49,7 +43,7 @@ export class JournalError extends Error {
 export const JOURNAL_FORMAT = 'player-sync-journal';
 export const JOURNAL_VERSION = 2;
 
-/** One record read back from the file, checked; undefined when it is not a journal entry. */
+/** One record of a journal file of an earlier version, checked; undefined when it is not a journal entry. */
 export function checkEntry(value: unknown): JournalEntry | undefined {
   if (!isObject(value)) return undefined;
   const { id, item, priority, at, targets, results } = value;
@@ -75,57 +69,140 @@ export function checkEntry(value: unknown): JournalEntry | undefined {
   };
 }
 
-/** The serialised form of an entry: a JournalError for anything JSON cannot hold. */
-function serialise(entry: JournalEntry): string {
+/** One record of the journal's store collection: a change (key: its id) or one player's state of it. */
+export type JournalRecord =
+  | { item: ChangeItem; priority: 'high' | 'normal'; at: number; targets: string[] }
+  | { state: 'started' }
+  | { state: 'done'; result: unknown };
+
+/** The key of one player's state of an entry: the entry's id, a bar, the target's key (ids never hold a bar). */
+const targetKey = (id: string, target: string): string => `${id}|${target}`;
+
+/** A record read back from the store, checked; undefined drops it. */
+function checkRecord(value: unknown, key: string): JournalRecord | undefined {
+  if (!isObject(value)) return undefined;
+  if (key.includes('|')) {
+    if (value.state === 'started') return { state: 'started' };
+    if (value.state === 'done' && isObject(value.result)) return { state: 'done', result: value.result };
+    return undefined;
+  }
+  const { item, priority, at, targets } = value;
+  if (key.length > 200) return undefined;
+  if (priority !== 'high' && priority !== 'normal') return undefined;
+  if (typeof at !== 'number' || !Number.isFinite(at)) return undefined;
+  if (!Array.isArray(targets) || targets.length === 0) return undefined;
+  if (!targets.every((t): t is string => typeof t === 'string' && t !== '' && t.length <= 200))
+    return undefined;
   try {
-    return JSON.stringify(entry);
-  } catch (err) {
-    throw new JournalError(
-      `the change for "${entry.item.path}" cannot be stored: ${(err as Error).message}`,
-      { cause: err },
-    );
+    return { item: plainItem(item, 'a journal record'), priority, at, targets };
+  } catch {
+    return undefined;
   }
 }
 
+/** The entries of a journal's records (in the order they came), and the keys of states without an entry. */
+function assemble(records: Iterable<[string, JournalRecord]>): {
+  entries: JournalEntry[];
+  orphans: string[];
+} {
+  const entries = new Map<string, JournalEntry>();
+  const states: [string, string, JournalRecord][] = [];
+  for (const [key, record] of records) {
+    if ('item' in record) {
+      entries.set(key, {
+        id: key,
+        item: record.item,
+        priority: record.priority,
+        at: record.at,
+        targets: Object.fromEntries(record.targets.map((t): [string, TargetState] => [t, 'pending'])),
+        results: {},
+      });
+    } else {
+      const bar = key.indexOf('|');
+      states.push([key.slice(0, bar), key.slice(bar + 1), record]);
+    }
+  }
+  const orphans: string[] = [];
+  for (const [id, target, record] of states) {
+    const entry = entries.get(id);
+    if (!entry || !(target in entry.targets)) {
+      orphans.push(targetKey(id, target));
+      continue;
+    }
+    if ('state' in record && record.state === 'done') {
+      entry.targets[target] = 'done';
+      entry.results[target] = record.result;
+    } else if (entry.targets[target] === 'pending') entry.targets[target] = 'started';
+  }
+  return { entries: [...entries.values()], orphans };
+}
+
+const collectionName = (nodeId: string): string => `player-sync-${nodeId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
+/** The store collection of one player-sync node's queue. */
+export function journalCollection(store: Store, nodeId: string): Collection<JournalRecord> {
+  return store.collection(collectionName(nodeId), checkRecord);
+}
+
+/** Where one player-sync node's queue lies in the store under a Node-RED user directory. */
+export function journalFile(userDir: string, nodeId: string): string {
+  return new Store(userDir).fileOf(collectionName(nodeId)) as string;
+}
+
+/**
+ * The journal of one player-sync node: in the store under `userDir` (with the node's journal file of an earlier
+ * version brought in), or in memory only without one.
+ */
+export function openJournal(userDir: string | undefined, nodeId: string): Journal {
+  return new Journal(
+    journalCollection(new Store(userDir), nodeId),
+    userDir ? path.join(userDir, 'player-sync', `${nodeId}.json`) : undefined,
+  );
+}
+
+/** The queue in a journal log's text, read without touching the file (for tests and tools). */
+export function readJournalLog(text: string): JournalEntry[] {
+  const { records } = replayLog(text, 'journal', checkRecord);
+  return assemble([...records].map(([key, { value }]) => [key, value])).entries;
+}
+
+/** A result small enough to keep: the whole result, or its verdict alone when the whole is too large. */
+function keptResult(result: unknown): unknown {
+  if (!isObject(result)) return { ok: false, reason: 'no result' };
+  const { status, ok, reason, player, tookMs } = result;
+  return { status, ok, reason, player, tookMs, trimmed: true };
+}
+
+/**
+ * player-sync's queue, kept in the store: every change until every player is done with it, with each player's
+ * state (pending, started, done) and result. Writes are buffered and group-committed by the store; `commit()`
+ * says when what was written so far is on disk.
+ */
 export class Journal {
   private entries = new Map<string, JournalEntry>();
-  /** Each entry's line as last written, so that a write serialises only what changed. */
-  private lines = new Map<string, string>();
   /** What the last load found wrong, if anything. */
   damage?: JournalDamage;
 
-  constructor(readonly file: string | undefined) {}
+  constructor(
+    readonly collection: Collection<JournalRecord>,
+    /** A journal file of an earlier version of player-sync, imported into the store once and removed. */
+    readonly legacyFile?: string,
+  ) {}
 
-  /**
-   * Reads the journal left by an earlier run; a missing file is an empty journal. Damage is never an exception:
-   * the readable records are kept, the file is moved aside, and `damage` says what happened.
-   */
+  get file(): string | undefined {
+    return this.collection.file;
+  }
+
+  /** Reads the queue an earlier run left (a missing one is empty); damage is never an exception (see Store). */
   load(): JournalEntry[] {
-    this.damage = undefined;
     this.entries.clear();
-    this.lines.clear();
-    if (!this.file || !fs.existsSync(this.file)) return [];
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (err) {
-      throw new JournalError(`cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
-    }
-    const { records, dropped, reason } = parseJournal(text);
-    for (const entry of records) {
-      // The same id twice (a crash between two rewrites never makes this, an edited file may): the last wins.
-      this.entries.set(entry.id, entry);
-      this.lines.set(entry.id, JSON.stringify(entry));
-    }
-    if (dropped > 0 || reason) {
-      this.damage = {
-        dropped,
-        kept: this.entries.size,
-        movedTo: this.moveAside(),
-        reason: reason ?? `${dropped} damaged record${dropped === 1 ? '' : 's'}`,
-      };
-      this.write(); // the good records, in a clean file
-    }
+    const records = this.collection.load();
+    this.damage = this.collection.damage;
+    const { entries, orphans } = assemble(records);
+    for (const entry of entries) this.entries.set(entry.id, entry);
+    // A player's state without its change (its record was damaged and dropped): nothing to resume.
+    this.collection.deleteMany(orphans);
+    this.importLegacy();
     return [...this.entries.values()];
   }
 
@@ -139,26 +216,30 @@ export class Journal {
   }
 
   /**
-   * Journals entries in one write. Either all of them are stored or none: when one cannot be serialised or the
-   * write fails, a JournalError says why and the journal (in memory and on disk) is as it was.
+   * Journals entries in one go (written with the store's next group commit). Either all of them are kept or
+   * none: when one cannot be stored, a JournalError says why and the journal is as it was.
    */
   putAll(entries: JournalEntry[]): void {
-    const lines = entries.map((e) => [e, serialise(e)] as const);
-    for (const [entry, line] of lines) {
-      this.entries.set(entry.id, entry);
-      this.lines.set(entry.id, line);
-    }
     try {
-      this.write();
+      this.collection.setMany(
+        entries.map((e) => [
+          e.id,
+          { item: e.item, priority: e.priority, at: e.at, targets: Object.keys(e.targets) },
+        ]),
+      );
     } catch (err) {
-      for (const [entry] of lines) {
-        this.entries.delete(entry.id);
-        this.lines.delete(entry.id);
-      }
-      throw new JournalError(`cannot write ${this.file ?? 'the journal'}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      const message = err instanceof StoreError ? err.message : String(err);
+      throw new JournalError(message, { cause: err });
     }
+    for (const entry of entries) this.entries.set(entry.id, entry);
+  }
+
+  /** Marks that a player's work on an entry has begun: after a crash, it is checked before it is done again. */
+  start(id: string, target: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.targets[target] !== 'pending') return;
+    entry.targets[target] = 'started';
+    this.collection.set(targetKey(id, target), { state: 'started' });
   }
 
   /** Marks one target of an entry done (with its result); the entry goes when every target is done. */
@@ -169,53 +250,65 @@ export class Journal {
     entry.results[target] = result;
     if (Object.values(entry.targets).every((s) => s === 'done')) {
       this.entries.delete(id);
-      this.lines.delete(id);
+      this.collection.deleteMany([id, ...Object.keys(entry.targets).map((t) => targetKey(id, t))]);
     } else {
-      this.lines.set(id, serialise(entry));
+      try {
+        this.collection.set(targetKey(id, target), { state: 'done', result });
+      } catch {
+        this.collection.set(targetKey(id, target), { state: 'done', result: keptResult(result) });
+      }
     }
-    this.write();
     return entry;
   }
 
-  private write(): void {
-    if (!this.file) return;
-    const dir = path.dirname(this.file);
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const header = JSON.stringify({ format: JOURNAL_FORMAT, version: JOURNAL_VERSION });
-    const text = [header, ...this.lines.values()].join('\n') + '\n';
-    try {
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        fs.writeSync(fd, text);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true }); // no half-written temp file left behind
-      throw err;
-    }
-    const dirFd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
+  /** Resolves when everything journaled so far is on disk. */
+  commit(): Promise<void> {
+    return this.collection.commit();
   }
 
-  /** Moves the damaged file aside with a timestamp; returns where, or undefined when it could not. */
-  private moveAside(): string | undefined {
-    if (!this.file) return undefined;
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const to = `${this.file}.damaged-${stamp}`;
+  close(): Promise<void> {
+    return this.collection.close();
+  }
+
+  /** Brings the queue of an earlier version's journal file into the store, then removes that file. */
+  private importLegacy(): void {
+    const file = this.legacyFile;
+    if (!file || !fs.existsSync(file)) return;
+    let text: string;
     try {
-      fs.copyFileSync(this.file, to);
-      return to;
+      text = fs.readFileSync(file, 'utf8');
     } catch {
-      return undefined;
+      return; // left where it is; the next start tries again
     }
+    const { records, dropped, reason } = parseJournal(text);
+    if (dropped > 0 || reason) {
+      // Damage in the old file is reported as the store's own is: a copy kept aside, and what was dropped.
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      let movedTo: string | undefined = `${file}.damaged-${stamp}`;
+      try {
+        fs.copyFileSync(file, movedTo);
+      } catch {
+        movedTo = undefined;
+      }
+      this.damage = {
+        dropped: (this.damage?.dropped ?? 0) + dropped,
+        kept: this.entries.size + records.length,
+        movedTo,
+        reason: reason ?? `${dropped} damaged record${dropped === 1 ? '' : 's'}`,
+      };
+    }
+    const fresh = records.filter((e) => !this.entries.has(e.id));
+    this.putAll(fresh.map((e) => ({ ...e, targets: { ...e.targets }, results: { ...e.results } })));
+    for (const e of fresh) {
+      for (const [target, state] of Object.entries(e.targets)) {
+        if (state === 'done') this.complete(e.id, target, e.results[target] ?? { ok: true });
+      }
+    }
+    void this.commit()
+      .then(() => {
+        fs.rmSync(file, { force: true });
+      })
+      .catch(() => undefined); // kept: imported again (same ids, no duplicates) at the next start
   }
 }
 

@@ -57,7 +57,14 @@ export async function inKodiForm(
   conn: KodiConnection,
   target: SyncTarget,
 ): Promise<{ target: SyncTarget; source?: KodiSource; sources: KodiSource[] }> {
-  const sources = await getVideoSources(conn);
+  return kodiFormWith(await getVideoSources(conn), target);
+}
+
+/** The same, with the Kodi's video sources already known (one request for a whole bulk). */
+export function kodiFormWith(
+  sources: KodiSource[],
+  target: SyncTarget,
+): { target: SyncTarget; source?: KodiSource; sources: KodiSource[] } {
   const source = sourceFor(sources, target.playerPath);
   if (!source) return { target, sources };
   const { folder, name } = splitFile(target.playerPath, target.isFile);

@@ -12,7 +12,9 @@ import {
 } from '../players/kodi/events';
 import {
   findItemsByPath,
+  findItemsByPaths,
   findShowByFolder,
+  getVideoSources,
   KodiItem,
   KodiItemType,
   KodiSource,
@@ -28,6 +30,7 @@ import {
   KodiPlayerRef,
   KodiScanOptions,
   inKodiForm,
+  kodiFormWith,
   toResultItems,
   typesFor,
 } from './kodi-common';
@@ -213,42 +216,112 @@ export async function scanAndWait(
   return { completion: full.via, fallback: 'full-scan' };
 }
 
+/** One new folder (or file) of a bulk under one parent, with what its change says it holds. */
+export interface ScanChild {
+  target: SyncTarget;
+  type?: KodiItemType;
+}
+
 /**
  * Many new folders under one parent: one scan of the parent (cheaper for Kodi past a handful of folders), then
- * each folder verified on its own. One result per child, in order.
+ * all of them verified with one library query per item type for every 50 (matched here). A folder the library
+ * still lacks is retried alone, with its own targeted scan; the others are not scanned again. With `verifyFirst`
+ * (a scan of the parent began after these changes arrived), the library is asked first and only what it lacks is
+ * scanned. One result per child, in order.
  */
 export async function kodiScanUnder(
   player: KodiPlayerRef,
   parent: SyncTarget,
-  children: SyncTarget[],
-  options: KodiScanOptions = {},
+  children: readonly ScanChild[],
+  options: KodiScanOptions & { verifyFirst?: boolean } = {},
 ): Promise<SyncResult[]> {
   const started = Date.now();
-  const scan = await kodiScan(player, parent, { ...options, verify: false });
-  return Promise.all(
-    children.map(async (child): Promise<SyncResult> => {
-      const base = {
-        ...scan,
-        libraryPath: child.libraryPath,
-        playerPath: child.playerPath,
-        scannedParent: parent.playerPath,
-      };
-      if (!scan.ok) return { ...base, tookMs: Date.now() - started };
-      const { target } = await inKodiForm(player.conn, child);
-      const items = await findItemsByPath(player.conn, target.playerPath, {
-        isFile: target.isFile,
-        types: typesFor(options.type, target.isFile),
-      });
-      return items.length > 0
-        ? { ...base, status: 'verified', ok: true, items: toResultItems(items), tookMs: Date.now() - started }
-        : {
-            ...base,
-            status: 'not-verified',
-            ok: false,
-            reason: `Kodi scanned "${parent.playerPath}" but its library has nothing at "${target.playerPath}"`,
-            items: [],
-            tookMs: Date.now() - started,
-          };
-    }),
+  const { conn } = player;
+  const sources = await getVideoSources(conn);
+  const forms = children.map((c) => kodiFormWith(sources, c.target).target);
+  const results: (SyncResult | undefined)[] = children.map(() => undefined);
+  const verified = (i: number, items: KodiItem[], extra: Record<string, unknown>): SyncResult => {
+    const { result } = startResult('kodi', player.name, forms[i], 'scan', {}, started);
+    return result({ status: 'verified', ok: true, items: toResultItems(items), ...extra });
+  };
+  const lookUp = (indexes: number[]): Promise<KodiItem[][]> =>
+    findItemsByPaths(
+      conn,
+      indexes.map((i) => ({
+        path: forms[i].playerPath,
+        isFile: forms[i].isFile,
+        types: typesFor(children[i].type, forms[i].isFile),
+      })),
+    );
+  let left = children.map((_, i) => i);
+  if (options.verifyFirst) {
+    const found = await lookUp(left);
+    left = left.filter((i, n) => {
+      if (found[n].length === 0) return true;
+      results[i] = verified(i, found[n], { coveredBy: 'an earlier scan of the parent', sent: [] });
+      return false;
+    });
+  }
+  if (left.length > 0) {
+    const scan = await kodiScan(player, parent, { ...options, verify: false });
+    const shared = { directory: scan.directory, completion: scan.completion, fallback: scan.fallback };
+    if (!scan.ok) {
+      for (const i of left) {
+        results[i] = {
+          ...scan,
+          libraryPath: children[i].target.libraryPath,
+          playerPath: forms[i].playerPath,
+          scannedParent: parent.playerPath,
+          tookMs: Date.now() - started,
+        };
+      }
+      left = [];
+    }
+    const found = await lookUp(left);
+    const missing: number[] = [];
+    left.forEach((i, n) => {
+      if (found[n].length === 0) missing.push(i);
+      else
+        results[i] = verified(i, found[n], { ...shared, sent: scan.sent, scannedParent: parent.playerPath });
+    });
+    // One that the parent's scan did not bring in is retried alone (its own scan, and Kodi's directory cache
+    // refreshed): never the whole batch again.
+    for (const i of missing) {
+      const own = await kodiScan(player, children[i].target, { ...options, type: children[i].type });
+      results[i] = { ...own, scannedParent: parent.playerPath, sent: [...scan.sent, ...own.sent] };
+    }
+  }
+  return results.map((r) => r as SyncResult);
+}
+
+/**
+ * Whether a change is already done on this Kodi, asked of its library without sending anything: a new path is
+ * in the library, a removed one is not. Undefined for a refresh, which leaves nothing to check.
+ */
+export async function kodiAlreadyDone(
+  player: KodiPlayerRef,
+  given: SyncTarget,
+  action: 'added' | 'updated' | 'removed',
+  type?: KodiItemType,
+): Promise<SyncResult | undefined> {
+  if (action === 'updated') return undefined;
+  const started = Date.now();
+  const { target } = await inKodiForm(player.conn, given);
+  const items = await findItemsByPath(player.conn, target.playerPath, {
+    isFile: target.isFile,
+    types: typesFor(type, target.isFile),
+  });
+  const { result } = startResult(
+    'kodi',
+    player.name,
+    target,
+    action === 'added' ? 'scan' : 'remove',
+    {},
+    started,
   );
+  if (action === 'added' && items.length > 0) {
+    return result({ status: 'verified', ok: true, items: toResultItems(items) });
+  }
+  if (action === 'removed' && items.length === 0) return result({ status: 'removed', ok: true });
+  return undefined;
 }

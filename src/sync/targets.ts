@@ -10,7 +10,7 @@ import type { EngineTarget } from './engine';
 import { jellyfinRefresh } from './jellyfin-sync';
 import { kodiRefresh } from './kodi-refresh';
 import { kodiRemove } from './kodi-remove';
-import { kodiScan, kodiScanUnder } from './kodi-scan';
+import { kodiAlreadyDone, kodiScan, kodiScanUnder } from './kodi-scan';
 import type { PathMapper } from './path-mapping';
 import { plexRefresh } from './plex-sync';
 import { looksLikeFile } from '../core/paths';
@@ -46,6 +46,8 @@ export function kodiTarget(
   settings: TargetSettings = {},
 ): EngineTarget {
   const ref = { conn: player.conn, name: player.name };
+  /** When each parent's last scan through this target began: a later bulk under it is looked up first. */
+  const parentScans = new Map<string, number>();
   return {
     key,
     name: player.name,
@@ -56,15 +58,21 @@ export function kodiTarget(
       if (item.action === 'updated') return kodiRefresh(ref, target, options);
       return kodiRemove(ref, target, options);
     },
-    applyUnderParent(parent, items, signal) {
+    async applyUnderParent(parent, items, signal, acceptedAt) {
       const mapper = player.mapper();
-      return kodiScanUnder(
+      const began = Date.now();
+      const verifyFirst = (parentScans.get(parent) ?? 0) >= acceptedAt;
+      const results = await kodiScanUnder(
         ref,
         targetFor(mapper, { path: parent, action: 'added', ids: {} }, player.label),
-        items.map((item) => targetFor(mapper, item, player.label)),
-        { timeoutMs: settings.timeoutMs, signal },
+        items.map((item) => ({ target: targetFor(mapper, item, player.label), type: item.type })),
+        { timeoutMs: settings.timeoutMs, signal, verifyFirst },
       );
+      if (results.some((r) => r.sent.length > 0)) parentScans.set(parent, began);
+      return results;
     },
+    check: (item) =>
+      kodiAlreadyDone(ref, targetFor(player.mapper(), item, player.label), item.action, item.type),
     playing: () => counted(getKodiPlayback(player.conn)),
     onPlaybackStop: (callback) =>
       player.conn.onNotification((n) => {
@@ -172,6 +180,16 @@ export function groupTarget(key: string, name: string, members: EngineTarget[]):
       }
       if (lastError instanceof Error) throw lastError;
       throw new Error(`group "${name}": every member is busy`);
+    },
+    async check(item, signal) {
+      for (const member of members) {
+        try {
+          return await member.check?.(item, signal);
+        } catch {
+          // the next member may answer
+        }
+      }
+      return undefined;
     },
     onPlaybackStop(callback) {
       const offs = members.map((m) => m.onPlaybackStop?.(callback));

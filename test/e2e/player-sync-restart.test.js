@@ -9,7 +9,7 @@ const path = require('node:path');
 const { startNodeRed } = require('../lib/start-server');
 const { KodiSim } = require('../sim/kodi-sim');
 const { until } = require('../lib/wait');
-const { parseJournal } = require('../../nodes/sync/journal');
+const { journalFile, readJournalLog } = require('../../nodes/sync/journal');
 
 /** The longest one step may take (Node-RED to start, a change to be synced): a limit for a fault, not a pause. */
 const LIMIT_MS = 120000;
@@ -125,8 +125,8 @@ describe('player-sync across a kill -9 of Node-RED', function () {
       results: p.results.map((r) => ({ status: r.status, fallback: r.fallback, sent: r.sent.length })),
     }));
   const journal = () => {
-    const file = path.join(userDir, 'player-sync', 'rt-sync.json');
-    return fs.existsSync(file) ? parseJournal(fs.readFileSync(file, 'utf8')).records : [];
+    const file = journalFile(userDir, 'rt-sync');
+    return fs.existsSync(file) ? readJournalLog(fs.readFileSync(file, 'utf8')) : [];
   };
   const scans = () =>
     sim.requests.filter((r) => r.method === 'VideoLibrary.Scan').map((r) => r.params.directory);

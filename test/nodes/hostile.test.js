@@ -18,7 +18,7 @@ const { KodiSim } = require('../sim/kodi-sim');
 const { JellyfinSim } = require('../sim/jellyfin-sim');
 const { PlexSim } = require('../sim/plex-sim');
 const { until, next } = require('../lib/wait');
-const { parseJournal } = require('../../nodes/sync/journal');
+const { journalFile, readJournalLog } = require('../../nodes/sync/journal');
 
 const KODI_PASSWORD = 'kodi-pw-SECRET-5150';
 const types = [
@@ -729,7 +729,7 @@ describe('hostile input', function () {
     it('unknown properties holding a circular object, a BigInt and a Buffer are dropped: the item syncs and the journal holds plain data', async function () {
       await load(syncFlow());
       const folder = kodiMovie();
-      const journalFile = path.join(userDir, 'player-sync', 'sync.json');
+      const storeFile = journalFile(userDir, 'sync');
       kodi.activePlayers = [
         { playerid: 1, type: 'video', speed: 1, item: { id: 9, type: 'movie', title: 'On' } },
       ];
@@ -748,11 +748,15 @@ describe('hostile input', function () {
         },
       });
       await deferred;
-      const text = fs.readFileSync(journalFile, 'utf8');
+      await until(
+        () => fs.existsSync(storeFile) && readJournalLog(fs.readFileSync(storeFile, 'utf8')).length === 1,
+        'the change on disk',
+      );
+      const text = fs.readFileSync(storeFile, 'utf8');
       text.length.should.be.below(4096);
       text.should.not.containEql(KODI_PASSWORD);
-      parseJournal(text)
-        .records.map((r) => Object.keys(r.item).sort())
+      readJournalLog(text)
+        .map((r) => Object.keys(r.item).sort())
         .should.eql([['action', 'ids', 'path']]);
       kodi.activePlayers = [];
       helper.getNode('k').connection.emit('notification', { method: 'Player.OnStop', data: null });
@@ -772,57 +776,47 @@ describe('hostile input', function () {
       targets: { k: 'pending' },
       results: {},
     });
-    const header = '{"format":"player-sync-journal","version":2}';
+    // The store's log (see src/sync/store.ts): a header line, then one record a line; a change is keyed by its id.
+    const header = JSON.stringify({
+      format: 'player-sync-store',
+      version: 1,
+      collection: 'player-sync-sync',
+    });
+    const rec = (g, v = {}) =>
+      JSON.stringify({ k: g.id, v: { item: g.item, priority: g.priority, at: g.at, targets: ['k'], ...v } });
     const lines = (...records) => [header, ...records].join('\n') + '\n';
     const cases = [
-      [
-        'cut off mid-record',
-        () => lines(JSON.stringify(good(1)), JSON.stringify(good(2))).slice(0, -40),
-        1,
-        1,
-      ],
-      [
-        'a record with targets null',
-        () => lines(JSON.stringify(good(1)), JSON.stringify({ ...good(2), targets: null })),
-        1,
-        1,
-      ],
+      ['cut off mid-record', () => lines(rec(good(1)), rec(good(2))).slice(0, -40), 1, 1],
+      ['a record with targets null', () => lines(rec(good(1)), rec(good(2), { targets: null })), 1, 1],
       [
         'a record whose path holds NUL',
-        () =>
-          lines(
-            JSON.stringify({ ...good(2), item: { path: '/m/\u0000/', action: 'added' } }),
-            JSON.stringify(good(1)),
-          ),
+        () => lines(rec(good(2), { item: { path: '/m/\u0000/', action: 'added' } }), rec(good(1))),
         1,
         1,
       ],
-      ['a record of the wrong shape', () => lines('[1,2,3]', '"text"', JSON.stringify(good(1))), 1, 2],
-      [
-        'garbage between records',
-        () => lines(JSON.stringify(good(1)), '\u0000\u0001garbage\u00ff', JSON.stringify(good(2))),
-        2,
-        1,
-      ],
+      ['a record of the wrong shape', () => lines('[1,2,3]', '"text"', rec(good(1))), 1, 2],
+      ['garbage between records', () => lines(rec(good(1)), '\u0000\u0001garbage\u00ff', rec(good(2))), 2, 1],
       ['all garbage', () => Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x0a, 0x00, 0xff]), 0, 2],
       [
         'written by a newer version',
-        () => ['{"format":"player-sync-journal","version":99}', JSON.stringify(good(1))].join('\n'),
+        () => [JSON.stringify({ format: 'player-sync-store', version: 99 }), rec(good(1))].join('\n'),
         0,
         1,
       ],
+      // The journal file of an earlier version, brought into the store at the start: its damage is reported too.
       [
-        'version 1, cut off',
+        "an earlier version's journal, cut off",
         () => JSON.stringify({ version: 1, entries: [good(1), good(2)] }).slice(0, -30),
         1,
         1,
+        'legacy',
       ],
     ];
-    for (const [what, content, kept, dropped] of cases) {
+    for (const [what, content, kept, dropped, legacy] of cases) {
       it(`${what}: Node-RED starts, ${kept} good record(s) resumed, ${dropped} dropped with a warning, the file kept aside`, async function () {
-        const dir = path.join(userDir, 'player-sync');
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, 'sync.json'), content());
+        const file = legacy ? path.join(userDir, 'player-sync', 'sync.json') : journalFile(userDir, 'sync');
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, content());
         for (let n = 1; n <= 2; n++) {
           kodi.addOnScan(`/kodi/movies/Kept ${n} (2000)/`, [
             { type: 'movie', title: `Kept ${n}`, file: `/kodi/movies/Kept ${n} (2000)/k.mkv` },

@@ -10,7 +10,7 @@ const { KodiSim } = require('../sim/kodi-sim');
 const { JellyfinSim } = require('../sim/jellyfin-sim');
 const { PlexSim } = require('../sim/plex-sim');
 const { until, next } = require('../lib/wait');
-const { parseJournal } = require('../../nodes/sync/journal');
+const { journalFile, readJournalLog } = require('../../nodes/sync/journal');
 const bodies = require('../fixtures/arr-bodies.json');
 
 const types = [
@@ -316,16 +316,17 @@ describe('player-sync (simulators)', function () {
     helper.getNode('sync').receive({ payload: second.folder });
     await deferred;
     await helper.unload();
-    const journal = parseJournal(fs.readFileSync(path.join(userDir, 'player-sync', 'sync.json'), 'utf8'));
-    journal.records.map((e) => e.item.path).should.eql([second.folder]);
+    // The deferred change is on disk in the store (unload waited for its last write).
+    readJournalLog(fs.readFileSync(journalFile(userDir, 'sync'), 'utf8'))
+      .map((e) => e.item.path)
+      .should.eql([second.folder]);
     kodi.activePlayers = [];
     await load({ players: ['kodi'] });
     const [msg] = await collect(1, 1);
     msg.payload.should.match({ ok: true, restored: true, item: { path: second.folder } });
     scans(kodi).should.eql(['/kodi/movies/Before (2001)/', '/kodi/movies/After (2002)/']);
-    parseJournal(
-      fs.readFileSync(path.join(userDir, 'player-sync', 'sync.json'), 'utf8'),
-    ).records.should.be.empty();
+    // A change comes out only once its end is on disk.
+    readJournalLog(fs.readFileSync(journalFile(userDir, 'sync'), 'utf8')).should.be.empty();
   });
 
   it('the *arr Test event passes straight through; bad bodies give clear errors and the next good one works', async function () {

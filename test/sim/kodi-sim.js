@@ -99,7 +99,7 @@ class KodiSim {
       setTimeout(() => {
         this.notify('VideoLibrary.OnScanStarted');
         const due = this.pendingScans.filter((p) => p.directory.startsWith(directory));
-        this.pendingScans = this.pendingScans.filter((p) => !due.includes(p));
+        this.pendingScans = this.pendingScans.filter((p) => !p.directory.startsWith(directory));
         for (const { items } of due) {
           for (const item of items) {
             const added = { id: this.nextId++, ...item };
@@ -120,6 +120,7 @@ class KodiSim {
     const test = (filter, item) => {
       if (!filter) return true;
       if (filter.and) return filter.and.every((f) => test(f, item));
+      if (filter.or) return filter.or.some((f) => test(f, item));
       const value = filter.field === 'path' ? folder(item) : item.file.slice(sepAt(item.file) + 1);
       if (filter.operator === 'is') return value === filter.value;
       if (filter.operator === 'startswith') return value.startsWith(filter.value);

@@ -9,7 +9,13 @@ const os = require('node:os');
 const path = require('node:path');
 const { EventEmitter } = require('node:events');
 const { SyncEngine } = require('../../nodes/sync/engine');
-const { Journal } = require('../../nodes/sync/journal');
+const { openJournal, journalFile, readJournalLog } = require('../../nodes/sync/journal');
+
+/** The queue on disk, read without touching it (the engine may be writing). */
+const onDisk = (dir) => {
+  const file = journalFile(dir, 'n');
+  return fs.existsSync(file) ? readJournalLog(fs.readFileSync(file, 'utf8')) : [];
+};
 const { PlayerError } = require('../../nodes/players/errors');
 const { until } = require('../lib/wait');
 
@@ -114,7 +120,7 @@ describe('sync engine rules (no Node-RED)', function () {
     for (const [first, then, merged] of merges) {
       it(`${first} then ${then} of one folder inside the window → one '${merged}', and both messages are answered`, async function () {
         const player = fakePlayer('kodi');
-        engine = new SyncEngine([player], options({ batchWindowMs: 50 }), new Journal(undefined));
+        engine = new SyncEngine([player], options({ batchWindowMs: 50 }), openJournal(undefined, 'n'));
         const done = outcomes(engine);
         const [a] = engine.accept([item('/movies/A (2001)/', first)], 'normal');
         const [b] = engine.accept([item('/movies/A (2001)/', then)], 'normal');
@@ -144,7 +150,7 @@ describe('sync engine rules (no Node-RED)', function () {
     // items, `busy`'s batching window (opened just before `free`'s, same length) has queued them too.
     const busy = fakePlayer('busy', (_item, _signal, n) => (n === 1 ? gate.promise : undefined));
     const free = fakePlayer('free');
-    engine = new SyncEngine([busy, free], options(), new Journal(undefined));
+    engine = new SyncEngine([busy, free], options(), openJournal(undefined, 'n'));
     const done = outcomes(engine);
     engine.accept([item('/movies/First/')], 'normal');
     await until(() => busy.applied.length === 1, 'the busy player to start on the first item');
@@ -167,7 +173,7 @@ describe('sync engine rules (no Node-RED)', function () {
         [player],
         // A short poll: the player is asked again and again while it plays, and the change must still wait.
         options({ whilePlaying: 'defer', deferPollMs: 20 }),
-        new Journal(undefined),
+        openJournal(undefined, 'n'),
       );
       const progress = [];
       engine.on('progress', (p) => progress.push(p));
@@ -189,7 +195,7 @@ describe('sync engine rules (no Node-RED)', function () {
       engine = new SyncEngine(
         [player],
         options({ whilePlaying: 'defer', deferPollMs: 60000 }), // a poll no test waits out
-        new Journal(undefined),
+        openJournal(undefined, 'n'),
       );
       const deferred = new Promise((resolve) =>
         engine.on('progress', (p) => {
@@ -210,7 +216,7 @@ describe('sync engine rules (no Node-RED)', function () {
     it("'skip': the change is not applied, and the result says skipped (ok) with what is playing", async function () {
       const player = fakePlayer('kodi');
       player.sessions = [session('Inception (2010)')];
-      engine = new SyncEngine([player], options({ whilePlaying: 'skip' }), new Journal(undefined));
+      engine = new SyncEngine([player], options({ whilePlaying: 'skip' }), openJournal(undefined, 'n'));
       const done = new Promise((resolve) => engine.on('item-done', resolve));
       engine.accept([item('/movies/A/')], 'normal');
       const outcome = await done;
@@ -230,7 +236,7 @@ describe('sync engine rules (no Node-RED)', function () {
     engine = new SyncEngine(
       [first, second],
       options({ parallel: false, continueOnError: false }),
-      new Journal(undefined),
+      openJournal(undefined, 'n'),
     );
     const done = new Promise((resolve) => engine.on('item-done', resolve));
     engine.accept([item('/movies/A/')], 'normal');
@@ -244,29 +250,29 @@ describe('sync engine rules (no Node-RED)', function () {
 
   it('a restart resumes what the journal holds, only on the players that had not done it', async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-rules-'));
-    const file = path.join(dir, 'sync.json');
     try {
       // Before the restart: kodi does A and is cut off during B; plex is cut off during A.
       const kodi = fakePlayer('kodi', (i, signal) =>
         i.path === '/movies/B/' ? untilAborted('kodi')(i, signal) : undefined,
       );
       const plex = fakePlayer('plex', untilAborted('plex'));
-      engine = new SyncEngine([kodi, plex], options(), new Journal(file));
+      engine = new SyncEngine([kodi, plex], options(), openJournal(dir, 'n'));
       engine.accept([item('/movies/A/'), item('/movies/B/')], 'normal');
-      const states = () => new Journal(file).load().map((e) => [e.item.path, e.targets.kodi, e.targets.plex]);
+      const states = () => onDisk(dir).map((e) => [e.item.path, e.targets.kodi, e.targets.plex]);
       await until(
         () => kodi.applied.length === 2 && plex.applied.length === 1 && states()[0][1] === 'done',
         'kodi done with A and busy with B, plex busy with A',
       );
-      engine.close(); // the restart
+      await engine.close(); // the restart
+      // Begun when the engine stopped: started (checked first after a restart, where the player can be asked).
       states().should.eql([
-        ['/movies/A/', 'done', 'pending'],
-        ['/movies/B/', 'pending', 'pending'],
+        ['/movies/A/', 'done', 'started'],
+        ['/movies/B/', 'started', 'pending'],
       ]);
 
       const kodi2 = fakePlayer('kodi');
       const plex2 = fakePlayer('plex');
-      engine = new SyncEngine([kodi2, plex2], options(), new Journal(file));
+      engine = new SyncEngine([kodi2, plex2], options(), openJournal(dir, 'n'));
       const done = outcomes(engine);
       engine
         .restore()
@@ -282,7 +288,8 @@ describe('sync engine rules (no Node-RED)', function () {
         plex: { status: 'verified', libraryPath: '/movies/A/' },
       });
       byPath.get('/movies/B/').ok.should.be.true();
-      new Journal(file).load().should.be.empty();
+      await engine.journal.commit();
+      onDisk(dir).should.be.empty();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -295,7 +302,7 @@ describe('sync engine rules (no Node-RED)', function () {
     engine = new SyncEngine(
       [first, second],
       options({ parallel: false, continueOnError: false }),
-      new Journal(undefined),
+      openJournal(undefined, 'n'),
     );
     const done = new Promise((resolve) => engine.on('item-done', resolve));
     engine.accept([item('/movies/A/')], 'normal');
@@ -309,7 +316,7 @@ describe('sync engine rules (no Node-RED)', function () {
   it('two high-priority changes keep their order', async function () {
     const gate = held();
     const busy = fakePlayer('kodi', (_item, _signal, n) => (n === 1 ? gate.promise : undefined));
-    engine = new SyncEngine([busy], options(), new Journal(undefined));
+    engine = new SyncEngine([busy], options(), openJournal(undefined, 'n'));
     const done = outcomes(engine);
     engine.accept([item('/movies/First/')], 'normal');
     await until(() => busy.applied.length === 1, 'the player busy with the first item');
@@ -322,7 +329,7 @@ describe('sync engine rules (no Node-RED)', function () {
 
   it("a whole-folder removal after a file's import inside the window removes the folder, not the file", async function () {
     const player = fakePlayer('kodi');
-    engine = new SyncEngine([player], options({ batchWindowMs: 50 }), new Journal(undefined));
+    engine = new SyncEngine([player], options({ batchWindowMs: 50 }), openJournal(undefined, 'n'));
     const done = outcomes(engine);
     engine.accept([item('/movies/A/', 'added', { file: '/movies/A/a.mkv' })], 'normal');
     engine.accept([item('/movies/A/', 'removed')], 'normal');
@@ -334,9 +341,9 @@ describe('sync engine rules (no Node-RED)', function () {
 
   it('a journal entry still pending for a player no longer in the node ends instead of waiting forever', async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-rules-'));
-    const file = path.join(dir, 'sync.json');
     try {
-      new Journal(file).putAll([
+      const earlier = openJournal(dir, 'n');
+      earlier.putAll([
         {
           id: 'gone',
           item: item('/movies/G/'),
@@ -354,8 +361,9 @@ describe('sync engine rules (no Node-RED)', function () {
           results: {},
         },
       ]);
+      await earlier.close();
       const kodi = fakePlayer('kodi');
-      engine = new SyncEngine([kodi], options(), new Journal(file));
+      engine = new SyncEngine([kodi], options(), openJournal(dir, 'n'));
       const done = outcomes(engine);
       engine
         .restore()
@@ -364,7 +372,8 @@ describe('sync engine rules (no Node-RED)', function () {
       await until(() => done.size === 1, 'the entry kodi had to do');
       kodi.applied.map((i) => i.path).should.eql(['/movies/B/']);
       done.get('both').results.should.match({ kodi: { status: 'verified' } });
-      new Journal(file).load().should.be.empty();
+      await engine.journal.commit();
+      onDisk(dir).should.be.empty();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -377,7 +386,7 @@ describe('sync engine rules (no Node-RED)', function () {
       player.underParent.push([parent, items.map((i) => i.path)]);
       return items.map((i) => verified('kodi', i));
     };
-    engine = new SyncEngine([player], options({ parentThreshold: 5 }), new Journal(undefined));
+    engine = new SyncEngine([player], options({ parentThreshold: 5 }), openJournal(undefined, 'n'));
     const done = outcomes(engine);
     const folders = Array.from({ length: 10 }, (_, n) => `/movies/New ${n + 1}/`);
     const few = ['/tv/Show A/', '/tv/Show B/']; // under another parent, fewer than the threshold

@@ -5,7 +5,7 @@
 require('should');
 const { EventEmitter } = require('node:events');
 const { SyncEngine } = require('../../nodes/sync/engine');
-const { Journal, JournalError } = require('../../nodes/sync/journal');
+const { openJournal, JournalError, journalFile, readJournalLog } = require('../../nodes/sync/journal');
 const { PlayerError } = require('../../nodes/players/errors');
 const { until } = require('../lib/wait');
 
@@ -58,7 +58,7 @@ describe('sync engine (no Node-RED)', function () {
     const player = fakePlayer('kodi', () => {
       if (!reachable) throw down();
     });
-    engine = new SyncEngine([player], options(), new Journal(undefined));
+    engine = new SyncEngine([player], options(), openJournal(undefined, 'n'));
     const done = new Promise((resolve) => engine.on('item-done', resolve));
     engine.accept([{ path: '/m/A/', action: 'added', ids: {} }], 'normal');
     await until(() => player.calls === 1 && player.listeners() === 1, 'the first attempt and its wait');
@@ -74,7 +74,7 @@ describe('sync engine (no Node-RED)', function () {
     const player = fakePlayer('kodi', () => {
       throw new PlayerError({ player: 'Fake', call: 'Scan', code: 'auth', reason: 'wrong password' });
     });
-    engine = new SyncEngine([player], options(), new Journal(undefined));
+    engine = new SyncEngine([player], options(), openJournal(undefined, 'n'));
     const done = new Promise((resolve) => engine.on('item-done', resolve));
     engine.accept([{ path: '/m/A/', action: 'added', ids: {} }], 'normal');
     const outcome = await done;
@@ -87,7 +87,7 @@ describe('sync engine (no Node-RED)', function () {
     const player = fakePlayer('kodi', () => {
       throw down();
     });
-    engine = new SyncEngine([player], options(), new Journal(undefined));
+    engine = new SyncEngine([player], options(), openJournal(undefined, 'n'));
     engine.accept([{ path: '/m/A/', action: 'added', ids: {} }], 'normal');
     await until(() => player.listeners() === 1, 'the wait');
     engine.close();
@@ -99,7 +99,6 @@ describe('sync engine (no Node-RED)', function () {
     const os = require('node:os');
     const path = require('node:path');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-engine-'));
-    const file = path.join(dir, 'sync.json');
     try {
       // The first player's apply ends only when the engine aborts it, and then answers as a timed-out scan does.
       let started;
@@ -119,22 +118,22 @@ describe('sync engine (no Node-RED)', function () {
             }),
           );
         });
-      engine = new SyncEngine([slow], options(), new Journal(file));
+      engine = new SyncEngine([slow], options(), openJournal(dir, 'n'));
       engine.accept([{ path: '/m/A/', action: 'added', ids: {} }], 'normal');
       await startedP;
-      engine.close(); // the redeploy
-      await new Promise((resolve) => setImmediate(resolve));
-      new Journal(file)
-        .load()
+      await engine.close(); // the redeploy
+      // Begun (its scan may have been sent): after the restart it is checked first where the player can.
+      readJournalLog(fs.readFileSync(journalFile(dir, 'n'), 'utf8'))
         .map((e) => [e.item.path, e.targets])
-        .should.eql([['/m/A/', { kodi: 'pending' }]]);
+        .should.eql([['/m/A/', { kodi: 'started' }]]);
       const next = fakePlayer('kodi');
-      engine = new SyncEngine([next], options(), new Journal(file));
+      engine = new SyncEngine([next], options(), openJournal(dir, 'n'));
       const done = new Promise((resolve) => engine.on('item-done', resolve));
       engine.restore().should.have.length(1);
       (await done).ok.should.be.true();
       next.applied.should.eql(['/m/A/']);
-      new Journal(file).load().should.be.empty();
+      await engine.journal.commit();
+      readJournalLog(fs.readFileSync(journalFile(dir, 'n'), 'utf8')).should.be.empty();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -142,7 +141,7 @@ describe('sync engine (no Node-RED)', function () {
 
   it('a message that cannot be journaled is refused whole: nothing of it is queued, the next one works', async function () {
     const player = fakePlayer('kodi');
-    engine = new SyncEngine([player], options(), new Journal(undefined));
+    engine = new SyncEngine([player], options(), openJournal(undefined, 'n'));
     const circular = { path: '/m/B/', action: 'added', ids: {} };
     circular.ids.self = circular;
     (() =>

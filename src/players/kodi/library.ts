@@ -91,6 +91,28 @@ interface ListFilter {
   value: string;
 }
 
+/** A path to look up in the library: a file, or a folder (everything in it and below it). */
+export interface PathQuery {
+  path: string;
+  isFile: boolean;
+  /** The item types it may hold; all of them when not said. */
+  types?: readonly KodiItemType[];
+}
+
+/** How many paths one library query names (an `or` of their rules), so that no single query grows large. */
+const PATHS_PER_QUERY = 50;
+
+/** Kodi's filter rule for one path and type: the folder and the file's name, or everything under a folder. */
+function pathRule(folder: string, name: string, type: KodiItemType): ListFilter | { and: ListFilter[] } {
+  if (type === 'tvshow' || !name) return { field: 'path', operator: 'startswith', value: folder };
+  return {
+    and: [
+      { field: 'path', operator: 'is', value: folder },
+      { field: 'filename', operator: 'is', value: name },
+    ],
+  };
+}
+
 /**
  * Library items at a player path: a file, or everything in a folder (and below it). The folder comparison is
  * done again here on whole segments, because Kodi's `startswith` is a LIKE that also matches `/Film (1951)2/`.
@@ -100,29 +122,51 @@ export async function findItemsByPath(
   path: string,
   options: { isFile: boolean; types?: readonly KodiItemType[] },
 ): Promise<KodiItem[]> {
-  const { folder, name } = splitFile(path, options.isFile);
-  const types = options.types ?? KODI_ITEM_TYPES;
-  const found = await Promise.all(
-    types.map(async (type) => {
-      if (type === 'tvshow' && name) return []; // a file is never a TV show
-      let filter: ListFilter | { and: ListFilter[] };
-      if (type === 'tvshow') filter = { field: 'path', operator: 'startswith', value: folder };
-      else if (name) {
-        filter = {
-          and: [
-            { field: 'path', operator: 'is', value: folder },
-            { field: 'filename', operator: 'is', value: name },
-          ],
-        };
-      } else filter = { field: 'path', operator: 'startswith', value: folder };
-      const spec = LIST_METHODS[type];
-      const rows = await kodiCall(kodi, spec.method, { properties: spec.properties, filter }, (res) =>
-        decodeItems(type, res),
-      );
-      return rows.filter((item) => (name ? true : isUnder(item.file, folder)));
-    }),
-  );
-  return found.flat();
+  const [found] = await findItemsByPaths(kodi, [{ path, ...options }]);
+  return found;
+}
+
+/**
+ * The library items at many paths, one list per path in order: one query per item type for up to 50 paths at a
+ * time (their rules joined by `or`), matched to each path here.
+ */
+export async function findItemsByPaths(
+  kodi: KodiCaller,
+  queries: readonly PathQuery[],
+): Promise<KodiItem[][]> {
+  const answers: KodiItem[][] = queries.map(() => []);
+  for (let from = 0; from < queries.length; from += PATHS_PER_QUERY) {
+    const chunk = queries.slice(from, from + PATHS_PER_QUERY).map((q, i) => ({
+      ...q,
+      index: from + i,
+      ...splitFile(q.path, q.isFile),
+    }));
+    const types = KODI_ITEM_TYPES.filter((t) => chunk.some((q) => (q.types ?? KODI_ITEM_TYPES).includes(t)));
+    await Promise.all(
+      types.map(async (type) => {
+        // A file is never a TV show.
+        const asked = chunk.filter(
+          (q) => (q.types ?? KODI_ITEM_TYPES).includes(type) && !(type === 'tvshow' && q.name),
+        );
+        if (asked.length === 0) return;
+        const rules = asked.map((q) => pathRule(q.folder, q.name, type));
+        const filter = rules.length === 1 ? rules[0] : { or: rules };
+        const spec = LIST_METHODS[type];
+        const rows = await kodiCall(kodi, spec.method, { properties: spec.properties, filter }, (res) =>
+          decodeItems(type, res),
+        );
+        for (const q of asked) {
+          // A file's rule alone is exact (Kodi compares folder and name); among others, its row is the one
+          // with its path. A folder's rows are checked on whole segments.
+          const mine = rows.filter((item) =>
+            q.name ? asked.length === 1 || item.file === q.folder + q.name : isUnder(item.file, q.folder),
+          );
+          answers[q.index].push(...mine);
+        }
+      }),
+    );
+  }
+  return answers;
 }
 
 /** The TV show whose folder is exactly `folder`, if the library has one. */
