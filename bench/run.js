@@ -7,6 +7,7 @@ const path = require('node:path');
 const WebSocket = require('ws');
 const helper = require('node-red-node-test-helper');
 const { RealKodi } = require('../scripts/real-kodi');
+const { storeRows } = require('./store');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -47,11 +48,10 @@ async function notifications(kodi) {
   };
 }
 
-async function main() {
-  const started = now();
+/** Section "kodi": player-sync against a real Kodi with a generated library. */
+async function kodiRows(rows) {
   process.stdout.write(`starting Kodi and generating ${LIBRARY_SIZE} movies…\n`);
   const kodi = await new RealKodi().start();
-  const rows = [];
   try {
     for (let i = 0; i < LIBRARY_SIZE; i++) kodi.addMovie(`Library Movie ${i}`, 1900 + (i % 120));
     const events = await notifications(kodi);
@@ -307,10 +307,26 @@ async function main() {
   } finally {
     await kodi.stop();
   }
+}
+
+const SECTIONS = { kodi: kodiRows, store: async (rows) => rows.push(...(await storeRows())) };
+
+/** `npm run bench` runs every section; `npm run bench -- store` (or kodi) runs the ones named. */
+async function main() {
+  const started = now();
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in SECTIONS));
+  if (unknown.length > 0)
+    throw new Error(`no bench section ${unknown.join(', ')}: use ${Object.keys(SECTIONS).join(', ')}`);
+  const rows = [];
+  for (const [name, run] of Object.entries(SECTIONS)) {
+    if (asked.length === 0 || asked.includes(name)) await run(rows);
+  }
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), 8));
   const line = (r) => r.map((cell, i) => cell.padEnd(widths[i])).join(' | ');
+  const what = asked.length > 0 ? asked.join(', ') : Object.keys(SECTIONS).join(', ');
   process.stdout.write(
-    `\nplayer-sync benchmark, real Kodi ${LIBRARY_SIZE} movies (${fmt(now() - started)} in all)\n\n`,
+    `\nplayer-sync benchmark (${what}${what.includes('kodi') ? `; Kodi library ${LIBRARY_SIZE} movies` : ''}; ${fmt(now() - started)} in all)\n\n`,
   );
   process.stdout.write(line(['benchmark', 'player-sync', 'alternative', 'ratio']) + '\n');
   process.stdout.write(widths.map((w) => '-'.repeat(w)).join('-|-') + '\n');

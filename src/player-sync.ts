@@ -33,8 +33,11 @@ interface PlayerSyncDef extends NodeDef {
 /** The most change items one message may carry. */
 const MAX_ITEMS_PER_MESSAGE = 10000;
 
+/** How many items of a list are checked between two turns of the event loop (a bulk never blocks Node-RED). */
+const CHECK_SLICE = 1000;
+
 /** The change items of a message: items from arr-event, one item, or a bare library path; validated. */
-function itemsOf(payload: unknown): ChangeItem[] {
+async function itemsOf(payload: unknown): Promise<ChangeItem[]> {
   if (typeof payload === 'string') return [plainItem({ path: payload }, 'msg.payload')];
   if (Array.isArray(payload)) {
     if (payload.length === 0)
@@ -43,8 +46,14 @@ function itemsOf(payload: unknown): ChangeItem[] {
       throw new Error(
         `msg.payload holds ${payload.length} change items, more than ${MAX_ITEMS_PER_MESSAGE}: split it`,
       );
-    // Array.from visits the holes of a sparse list too (map skips them): each is refused like any non-item.
-    return Array.from(payload as unknown[], (p, i) => plainItem(p, `msg.payload[${i}]`));
+    const list = payload as unknown[];
+    const items: ChangeItem[] = [];
+    // A plain loop visits the holes of a sparse list too (map skips them): each is refused like any non-item.
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0 && i % CHECK_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      items.push(plainItem(list[i], `msg.payload[${i}]`));
+    }
+    return items;
   }
   return [plainItem(payload, 'msg.payload')];
 }
@@ -169,6 +178,8 @@ export = function (RED: NodeAPI): void {
     let statusTimer: NodeJS.Timeout | undefined;
     let latest: NodeStatus | undefined;
     const showStatus = (status: NodeStatus, final: boolean): void => {
+      // The same as the last one asked for: already shown, or about to be.
+      if (latest && status.text === latest.text && status.fill === latest.fill) return;
       latest = status;
       const now = Date.now();
       if (final || now - shownAt >= 250) {
@@ -215,7 +226,11 @@ export = function (RED: NodeAPI): void {
       node.error(`player-sync: cannot read its journal ${journal.file ?? ''}: ${(err as Error).message}`);
     }
 
-    node.on('input', (msg, send, doneFn) => {
+    const take = async (
+      msg: NodeMessageInFlow,
+      send: (msg: (NodeMessage | null)[]) => void,
+      doneFn: (err?: Error) => void,
+    ): Promise<void> => {
       try {
         if (isPassThrough(msg.payload)) {
           send([msg, null]);
@@ -223,23 +238,20 @@ export = function (RED: NodeAPI): void {
           return;
         }
         if (problems.length > 0) throw new Error(`player-sync: ${problems.join('; ')}`);
-        const items = itemsOf(msg.payload);
+        const items = await itemsOf(msg.payload);
         const priority = (msg as { priority?: unknown }).priority === 'high' ? 'high' : 'normal';
-        // Journaled before anything else happens: from here on the change survives a restart.
-        const ids = engine.accept(items, priority);
         // done() comes when the last of its items is through (see item-done).
         const kept: Partial<NodeMessageInFlow> = { ...msg };
         delete kept.payload; // each output carries its own item: the message's list of them is not kept
-        const waiting: Waiting = {
-          msg: kept as NodeMessageInFlow,
-          left: new Set(ids),
-          done: () => {
-            doneFn();
-          },
+        const register = (ids: string[]): void => {
+          const waiting: Waiting = { msg: kept as NodeMessageInFlow, left: new Set(ids), done: doneFn };
+          for (const id of ids) waitingFor.set(id, waiting);
         };
-        for (const id of ids) waitingFor.set(id, waiting);
+        // Journaled before anything else happens: from here on the change survives a restart.
+        if (items.length > CHECK_SLICE) await engine.acceptBulk(items, priority, register);
+        else engine.accept(items, priority, register);
       } catch (err) {
-        node.status(failed(statusText(err instanceof JournalError ? 'journal' : 'badInput')));
+        showStatus(failed(statusText(err instanceof JournalError ? 'journal' : 'badInput')), true);
         doneFn(
           err instanceof Error
             ? new Error(err.message.startsWith('player-sync') ? err.message : `player-sync: ${err.message}`, {
@@ -248,6 +260,9 @@ export = function (RED: NodeAPI): void {
             : new Error(String(err)),
         );
       }
+    };
+    node.on('input', (msg, send, doneFn) => {
+      void take(msg, send, doneFn);
     });
 
     node.on('close', (_removed: boolean, closeDone: () => void) => {

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { PlayerError } from '../players/errors';
-import { Journal, JournalEntry } from './journal';
+import { Journal, JournalEntry, JournalError, TargetState } from './journal';
 import { parentFolder } from '../core/paths';
 import { backoffDelay } from '../core/time';
 import { ChangeItem, mergeActions } from '../core/change';
@@ -125,6 +125,15 @@ class Fifo<T> {
   }
 }
 
+/** How long a runner goes on from one piece of work to the next before it lets the event loop run. */
+const YIELD_AFTER_MS = 10;
+
+/** How many changes of a bulk are checked and serialised between two turns of the event loop. */
+const ACCEPT_SLICE = 1000;
+
+/** How many queued works are marked started with the one about to be sent (see process). */
+const STARTED_AHEAD = 1024;
+
 const workKey = (item: ChangeItem): string =>
   item.action === 'removed' && item.file ? item.file : item.path;
 
@@ -138,6 +147,10 @@ class TargetRunner {
   private readonly inFlight = new Set<string>();
   private inFlightWorks = 0;
   private unitsInFlight = 0;
+  /** When this runner last let the event loop run (see drain). */
+  private ranSince = Date.now();
+  /** The commit of this player's last started marks. */
+  private marksOnDisk: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   deferred = false;
   retrying = false;
@@ -237,10 +250,32 @@ class TargetRunner {
           this.deferred = false;
           this.retrying = false;
         }
-        this.drain();
         this.engine.progress();
+        // Work that answers at once (a player that is quick, a queue in memory) would otherwise run as one chain
+        // of promises and keep Node-RED from everything else: the event loop gets its turn every few ms.
+        if (Date.now() - this.ranSince < YIELD_AFTER_MS) this.drain();
+        else {
+          setImmediate(() => {
+            this.ranSince = Date.now();
+            this.drain();
+          });
+        }
       });
     }
+  }
+
+  /** The next `count` works queued (high priority first), without taking them. */
+  private upcoming(count: number): Work[] {
+    const works: Work[] = [];
+    for (const queue of [this.high, this.normal]) {
+      for (const unit of queue) {
+        for (const w of unit) {
+          if (works.length >= count) return works;
+          works.push(w);
+        }
+      }
+    }
+    return works;
   }
 
   /** The works still to do; those whose items another player's failure cancelled are finished as cancelled. */
@@ -308,8 +343,18 @@ class TargetRunner {
           // One after another, a player before this one may have failed while this one waited its turn.
           live = await this.alreadyDone(this.uncancelled(live));
           if (live.length === 0) return [];
-          // On disk before anything is sent: after a crash, this work is checked before it is sent again.
-          await this.engine.markStarted(this.target, live);
+          // On disk before anything is sent: after a crash, this work is checked before it is sent again. The
+          // works queued next are marked with it (a mark on one not yet sent only makes a restart check it first),
+          // so that a bulk costs one fsync per few hundred works, not one each.
+          const key = this.target.key;
+          if (!live.every((w) => w.ids.every((id) => this.engine.isStarted(id, key)))) {
+            this.marksOnDisk = this.engine.markStarted(
+              this.target,
+              [...live, ...this.upcoming(STARTED_AHEAD)],
+              this.marksOnDisk,
+            );
+          }
+          await this.marksOnDisk;
           return live.length > 1 && this.target.applyUnderParent
             ? this.target.applyUnderParent(
                 parentFolder(live[0].item.path),
@@ -447,31 +492,85 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
    * it is queued. The journal's write is group-committed in the background; nothing is sent to a player before it
    * is on disk (see markStarted).
    */
-  accept(items: ChangeItem[], priority: 'high' | 'normal'): string[] {
-    const now = Date.now();
-    const targets = this.runners.map((r) => r.target.key);
-    const entries: JournalEntry[] = items.map((item) => ({
-      id: `${now.toString(36)}-${(this.counter++).toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
-      item,
-      priority,
-      at: now,
-      targets: Object.fromEntries(targets.map((key) => [key, 'pending' as const])),
-      results: {},
-    }));
+  accept(items: ChangeItem[], priority: 'high' | 'normal', onIds?: (ids: string[]) => void): string[] {
+    const entries = this.entriesOf(items, priority);
     this.journal.putAll(entries);
-    this.accepted += entries.length;
-    for (const { id, item } of entries)
-      for (const runner of this.runners) runner.add(id, item, priority, now);
-    this.progress();
-    return entries.map((e) => e.id);
+    return this.queue(entries, onIds);
   }
 
-  /** Marks the works started for a player and waits until that (and everything journaled before) is on disk. */
-  async markStarted(target: EngineTarget, works: readonly { ids: string[] }[]): Promise<void> {
-    for (const w of works) for (const id of w.ids) this.journal.start(id, target.key);
-    await this.journal.commit().catch((err: unknown) => {
+  /**
+   * The same for a bulk, without blocking Node-RED: its records are checked and serialised in slices (the event
+   * loop runs between them), then journaled and queued in one short step. All of it or none, as accept.
+   */
+  async acceptBulk(
+    items: ChangeItem[],
+    priority: 'high' | 'normal',
+    onIds?: (ids: string[]) => void,
+  ): Promise<string[]> {
+    const entries = this.entriesOf(items, priority);
+    const prepared = [];
+    for (let from = 0; from < entries.length; from += ACCEPT_SLICE) {
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      prepared.push(this.journal.prepare(entries.slice(from, from + ACCEPT_SLICE)));
+    }
+    if (this.closedFlag)
+      throw new JournalError('player-sync was stopped (a deploy) while it took the message');
+    this.journal.putPrepared(entries, prepared);
+    return this.queue(entries, onIds);
+  }
+
+  private entriesOf(items: ChangeItem[], priority: 'high' | 'normal'): JournalEntry[] {
+    const now = Date.now();
+    const targets = this.runners.map((r) => r.target.key);
+    // Unique within the node: the time and a random tag for the message, a counter for each of its items.
+    const tag = `${now.toString(36)}-${Math.random().toString(36).slice(2, 6)}-`;
+    return items.map((item) => {
+      const states: Record<string, TargetState> = {};
+      for (const key of targets) states[key] = 'pending';
+      return {
+        id: tag + (this.counter++).toString(36),
+        item,
+        priority,
+        at: now,
+        targets: states,
+        results: {},
+      };
+    });
+  }
+
+  /** Queues journaled entries for every player; `onIds` hears their ids first (before any can be done). */
+  private queue(entries: JournalEntry[], onIds?: (ids: string[]) => void): string[] {
+    const ids = entries.map((e) => e.id);
+    onIds?.(ids);
+    this.accepted += entries.length;
+    for (const runner of this.runners) {
+      for (const { id, item, priority, at } of entries) runner.add(id, item, priority, at);
+    }
+    this.progress();
+    return ids;
+  }
+
+  /**
+   * Marks the works started for a player and resolves when those marks (and all journaled before) are on disk.
+   * `onDisk` is the commit of this player's marks written before; it is waited for when nothing new is written.
+   */
+  markStarted(
+    target: EngineTarget,
+    works: readonly { ids: string[] }[],
+    onDisk: Promise<void>,
+  ): Promise<void> {
+    let wrote = false;
+    for (const w of works) for (const id of w.ids) wrote = this.journal.start(id, target.key) || wrote;
+    if (!wrote) return onDisk;
+    return this.journal.commit().catch((err: unknown) => {
       this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
     });
+  }
+
+  /** Whether a player's work on an entry is marked started (or done) in the journal. */
+  isStarted(id: string, target: string): boolean {
+    const state = this.journal.stateOf(id, target);
+    return state !== undefined && state !== 'pending';
   }
 
   isCancelled(id: string): boolean {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChangeItem, plainItem } from '../core/change';
 import { isObject } from '../core/values';
-import { Collection, Store, StoreDamage, StoreError, replayLog } from './store';
+import { Collection, Prepared, Store, StoreDamage, StoreError, replayLog } from './store';
 
 export type TargetState = 'pending' | 'started' | 'done';
 
@@ -220,8 +220,19 @@ export class Journal {
    * none: when one cannot be stored, a JournalError says why and the journal is as it was.
    */
   putAll(entries: JournalEntry[]): void {
+    this.putPrepared(entries, [this.prepare(entries)]);
+  }
+
+  /** The records of entries, checked and serialised (see Collection.prepare); a JournalError for one that cannot. */
+  prepare(entries: readonly JournalEntry[]): Prepared {
+    // What load() would drop is refused now: an id it could not tell from a player's state, or too long.
+    const bad = entries.find((e) => e.id === '' || e.id.includes('|') || e.id.length > 200);
+    if (bad)
+      throw new JournalError(
+        `the change id "${bad.id.slice(0, 80)}" cannot be stored (empty, too long or with "|")`,
+      );
     try {
-      this.collection.setMany(
+      return this.collection.prepare(
         entries.map((e) => [
           e.id,
           { item: e.item, priority: e.priority, at: e.at, targets: Object.keys(e.targets) },
@@ -231,15 +242,29 @@ export class Journal {
       const message = err instanceof StoreError ? err.message : String(err);
       throw new JournalError(message, { cause: err });
     }
+  }
+
+  /** Journals entries whose records were prepared (all slices of one message), in one step. */
+  putPrepared(entries: readonly JournalEntry[], prepared: Prepared[]): void {
+    this.collection.setPrepared(...prepared);
     for (const entry of entries) this.entries.set(entry.id, entry);
   }
 
-  /** Marks that a player's work on an entry has begun: after a crash, it is checked before it is done again. */
-  start(id: string, target: string): void {
+  /** A player's state of an entry, or undefined when the journal does not hold it. */
+  stateOf(id: string, target: string): TargetState | undefined {
+    return this.entries.get(id)?.targets[target];
+  }
+
+  /**
+   * Marks that a player's work on an entry has begun: after a crash, it is checked before it is done again.
+   * False when it was marked (or done) before.
+   */
+  start(id: string, target: string): boolean {
     const entry = this.entries.get(id);
-    if (!entry || entry.targets[target] !== 'pending') return;
+    if (!entry || entry.targets[target] !== 'pending') return false;
     entry.targets[target] = 'started';
     this.collection.set(targetKey(id, target), { state: 'started' });
+    return true;
   }
 
   /** Marks one target of an entry done (with its result); the entry goes when every target is done. */
@@ -253,7 +278,10 @@ export class Journal {
       this.collection.deleteMany([id, ...Object.keys(entry.targets).map((t) => targetKey(id, t))]);
     } else {
       try {
-        this.collection.set(targetKey(id, target), { state: 'done', result });
+        this.collection.set(targetKey(id, target), {
+          state: 'done',
+          result: isObject(result) ? result : keptResult(result),
+        });
       } catch {
         this.collection.set(targetKey(id, target), { state: 'done', result: keptResult(result) });
       }

@@ -65,45 +65,52 @@ export interface StoreStats {
   compactions: number;
 }
 
-/** Why a value is not plain data, or undefined when it is. */
-function notPlain(value: unknown, depth: number, seen: Set<object>): string | undefined {
+/**
+ * Why a value is not plain data, or undefined when it is. A circular reference ends as nesting too deep (no set of
+ * visited objects: this runs for every record, and is kept cheap).
+ */
+function notPlain(value: unknown, depth: number): string | undefined {
+  if (value === null) return undefined;
   switch (typeof value) {
     case 'string':
     case 'boolean':
+    case 'undefined': // left out, as JSON leaves it out
       return undefined;
     case 'number':
       return Number.isFinite(value) ? undefined : `the number ${String(value)}`;
     case 'bigint':
       return 'a BigInt';
-    case 'undefined':
-      return undefined; // left out, as JSON leaves it out
     case 'object':
       break;
     default:
       return `a ${typeof value}`;
   }
-  if (value === null) return undefined;
-  if (depth > MAX_DEPTH) return `data nested more than ${MAX_DEPTH} levels deep`;
-  if (seen.has(value)) return 'a circular reference';
-  const proto = Object.getPrototypeOf(value) as unknown;
-  const isArray = Array.isArray(value);
-  if (!isArray && proto !== Object.prototype && proto !== null) {
-    return Buffer.isBuffer(value)
-      ? 'a Buffer'
-      : `an object of class ${(value as { constructor?: { name?: string } }).constructor?.name ?? '?'}`;
+  if (depth > MAX_DEPTH) return `a circular reference, or data nested more than ${MAX_DEPTH} levels deep`;
+  if (Array.isArray(value)) {
+    for (const v of value as unknown[]) {
+      const why = notPlain(v, depth + 1);
+      if (why) return why;
+    }
+    return undefined;
   }
-  seen.add(value);
-  for (const v of isArray ? value : Object.values(value)) {
-    const why = notPlain(v, depth + 1, seen);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    if (Buffer.isBuffer(value)) return 'a Buffer';
+    return `an object of class ${(value as { constructor?: { name?: string } }).constructor?.name ?? '?'}`;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const why = notPlain(record[key], depth + 1);
     if (why) return why;
   }
-  seen.delete(value);
   return undefined;
 }
 
 /** One record's line; a StoreError when the value is not plain data or the record is too large. */
 function recordLine(collection: string, key: string, value: unknown): string {
-  const why = notPlain(value, 0, new Set());
+  if (typeof key !== 'string' || key === '')
+    throw new StoreError(`${collection}: a record needs a key (a non-empty text)`);
+  const why = value === undefined ? 'nothing (undefined)' : notPlain(value, 0);
   if (why) throw new StoreError(`${collection}: "${shortKey(key)}" cannot be stored: it holds ${why}`);
   const line = `{"k":${JSON.stringify(key)},"v":${JSON.stringify(value)}}`;
   if (line.length > MAX_RECORD_CHARS) {
@@ -116,6 +123,11 @@ function recordLine(collection: string, key: string, value: unknown): string {
 }
 
 const shortKey = (key: string): string => (key.length > 80 ? `${key.slice(0, 80)}…` : key);
+
+/** Records checked and serialised, to be set together (see Collection.prepare). */
+export interface Prepared {
+  readonly lines: readonly (readonly [string, string])[];
+}
 
 interface Waiter {
   resolve: () => void;
@@ -224,13 +236,28 @@ export class Collection<T> {
    * too large refuses the whole call with a StoreError, and the collection is as it was.
    */
   setMany(pairs: readonly (readonly [string, T])[]): void {
+    this.setPrepared(this.prepare(pairs));
+  }
+
+  /**
+   * The records of pairs, checked and serialised but not yet set: a StoreError for one that cannot be stored. A
+   * large batch is prepared in slices (between which the event loop runs), then set in one cheap step.
+   */
+  prepare(pairs: readonly (readonly [string, T])[]): Prepared {
     this.assertOpen();
-    const lines = pairs.map(([key, value]) => [key, recordLine(this.name, key, value)] as const);
-    for (const [key, line] of lines) {
-      const old = this.lines.get(key);
-      this.liveChars += line.length + 1 - (old === undefined ? 0 : old.length + 1);
-      this.lines.set(key, line);
-      this.queue.push(line);
+    return { lines: pairs.map(([key, value]) => [key, recordLine(this.name, key, value)] as const) };
+  }
+
+  /** Sets prepared records (see prepare), written with the next group commit. */
+  setPrepared(...batches: Prepared[]): void {
+    this.assertOpen();
+    for (const { lines } of batches) {
+      for (const [key, line] of lines) {
+        const old = this.lines.get(key);
+        this.liveChars += line.length + 1 - (old === undefined ? 0 : old.length + 1);
+        this.lines.set(key, line);
+        this.queue.push(line);
+      }
     }
     this.kick();
   }
@@ -253,7 +280,8 @@ export class Collection<T> {
 
   /** Resolves when every change made so far is on disk; rejects with a StoreError when writing failed. */
   commit(): Promise<void> {
-    if (!this.file || (!this.pumping && this.queue.length === 0)) return Promise.resolve();
+    // A write that failed leaves `rewrite` set: committing then rewrites the file from the live records.
+    if (!this.file || (!this.pumping && this.queue.length === 0 && !this.rewrite)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.kick();

@@ -63,6 +63,7 @@ class KodiSim {
     });
     this.httpPort = 0;
     this.wsPort = 0;
+    this.parts = new WeakMap();
   }
 
   /** When `directory` (or a folder above it) is scanned, `items` join the library. */
@@ -116,18 +117,53 @@ class KodiSim {
   /** Kodi's path filters: "path" is the item's folder (with its separator), "filename" its bare name. */
   list(type, key, idKey, params) {
     const sepAt = (f) => Math.max(f.lastIndexOf('/'), f.lastIndexOf('\\'));
-    const folder = (item) => (item.type === 'tvshow' ? item.file : item.file.slice(0, sepAt(item.file) + 1));
-    const test = (filter, item) => {
-      if (!filter) return true;
-      if (filter.and) return filter.and.every((f) => test(f, item));
-      if (filter.or) return filter.or.some((f) => test(f, item));
-      const value = filter.field === 'path' ? folder(item) : item.file.slice(sepAt(item.file) + 1);
-      if (filter.operator === 'is') return value === filter.value;
-      if (filter.operator === 'startswith') return value.startsWith(filter.value);
-      throw new Error(`sim: operator ${filter.operator}`);
+    // Each item's folder and file name, worked out once per item (a bulk asks about 10,000 items many times).
+    const parts = (item) => {
+      if (!this.parts.has(item)) {
+        const at = sepAt(item.file);
+        this.parts.set(item, {
+          folder: item.type === 'tvshow' ? item.file : item.file.slice(0, at + 1),
+          name: item.file.slice(at + 1),
+        });
+      }
+      return this.parts.get(item);
     };
+    // A filter made into a test once per request; an `or` of folder prefixes (a bulk's lookup) is a set lookup of
+    // the item folder's own prefixes, not one comparison per rule.
+    const compile = (filter) => {
+      if (!filter) return () => true;
+      if (filter.and) {
+        const all = filter.and.map(compile);
+        return (item) => all.every((t) => t(item));
+      }
+      if (filter.or) {
+        const prefixes = filter.or.every((f) => f.field === 'path' && f.operator === 'startswith')
+          ? new Set(filter.or.map((f) => f.value))
+          : undefined;
+        if (prefixes) {
+          return (item) => {
+            const { folder } = parts(item);
+            for (let i = 0; i < folder.length; i++) {
+              if ((folder[i] === '/' || folder[i] === '\\') && prefixes.has(folder.slice(0, i + 1)))
+                return true;
+            }
+            return prefixes.has(folder);
+          };
+        }
+        const any = filter.or.map(compile);
+        return (item) => any.some((t) => t(item));
+      }
+      return (item) => {
+        const { folder, name } = parts(item);
+        const value = filter.field === 'path' ? folder : name;
+        if (filter.operator === 'is') return value === filter.value;
+        if (filter.operator === 'startswith') return value.startsWith(filter.value);
+        throw new Error(`sim: operator ${filter.operator}`);
+      };
+    };
+    const test = compile(params.filter);
     const rows = this.items
-      .filter((i) => i.type === type && test(params.filter, i))
+      .filter((i) => i.type === type && test(i))
       .map((i) => ({
         [idKey]: i.id,
         label: i.title,
