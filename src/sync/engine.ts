@@ -30,10 +30,10 @@ export interface EngineTarget {
     acceptedAt: number,
   ): Promise<SyncResult[]>;
   /**
-   * Whether a change begun before a crash is already done on the player (verified there), without sending
-   * anything: its result when it is, undefined when it is not or cannot be known.
+   * Whether changes begun before a crash are already done on the player (verified there), without sending
+   * anything: for each, its result when it is, undefined when it is not or cannot be known.
    */
-  check?(item: ChangeItem, signal: AbortSignal): Promise<SyncResult | undefined>;
+  check?(items: ChangeItem[], signal: AbortSignal): Promise<(SyncResult | undefined)[]>;
   /** Who is watching now (the sessions that count). */
   playing(): Promise<PlaybackSession[]>;
   /** Calls back when playback stops, where the player can say so; returns the unsubscribe. */
@@ -209,7 +209,7 @@ class TargetRunner {
     const units: Work[][] = [];
     for (const w of works) {
       if (w.priority === 'high') this.high.push([w]);
-      else if (this.target.applyUnderParent && w.item.action === 'added' && !w.started) {
+      else if (this.target.applyUnderParent && w.item.action === 'added') {
         const parent = parentFolder(w.item.path);
         const group = byParent.get(parent);
         if (group) group.push(w);
@@ -299,14 +299,20 @@ class TargetRunner {
   /** Works begun before a restart that the player already shows done are finished without being sent again. */
   private async alreadyDone(works: Work[]): Promise<Work[]> {
     const { target } = this;
-    if (!target.check || !works.some((w) => w.started)) return works;
-    const left: Work[] = [];
-    for (const w of works) {
-      const result = w.started ? await target.check(w.item, this.engine.signal) : undefined;
-      if (result) this.engine.finish(this.target, w, { ...result, resumed: true });
-      else left.push(w);
-    }
-    return left;
+    const begun = works.filter((w) => w.started);
+    if (!target.check || begun.length === 0) return works;
+    const results = await target.check(
+      begun.map((w) => w.item),
+      this.engine.signal,
+    );
+    const finished = new Set<Work>();
+    begun.forEach((w, i) => {
+      const result = results[i];
+      if (!result) return;
+      finished.add(w);
+      this.engine.finish(target, w, { ...result, resumed: true });
+    });
+    return works.filter((w) => !finished.has(w));
   }
 
   private async process(batch: Work[]): Promise<void> {

@@ -294,34 +294,51 @@ export async function kodiScanUnder(
   return results.map((r) => r as SyncResult);
 }
 
+/** A change begun before a restart, to be checked on this Kodi. */
+export interface BegunChange {
+  target: SyncTarget;
+  action: 'added' | 'updated' | 'removed';
+  type?: KodiItemType;
+}
+
 /**
- * Whether a change is already done on this Kodi, asked of its library without sending anything: a new path is
- * in the library, a removed one is not. Undefined for a refresh, which leaves nothing to check.
+ * Which changes are already done on this Kodi, asked of its library without sending anything (one query per item
+ * type for every 50): a new path is in the library, a removed one is not. Undefined for one that is not, and for a
+ * refresh, which leaves nothing to check.
  */
 export async function kodiAlreadyDone(
   player: KodiPlayerRef,
-  given: SyncTarget,
-  action: 'added' | 'updated' | 'removed',
-  type?: KodiItemType,
-): Promise<SyncResult | undefined> {
-  if (action === 'updated') return undefined;
+  changes: readonly BegunChange[],
+): Promise<(SyncResult | undefined)[]> {
   const started = Date.now();
-  const { target } = await inKodiForm(player.conn, given);
-  const items = await findItemsByPath(player.conn, target.playerPath, {
-    isFile: target.isFile,
-    types: typesFor(type, target.isFile),
-  });
-  const { result } = startResult(
-    'kodi',
-    player.name,
-    target,
-    action === 'added' ? 'scan' : 'remove',
-    {},
-    started,
+  const sources = await getVideoSources(player.conn);
+  const asked = changes
+    .map((c, index) => ({ ...c, index, target: kodiFormWith(sources, c.target).target }))
+    .filter((c) => c.action !== 'updated');
+  const found = await findItemsByPaths(
+    player.conn,
+    asked.map((c) => ({
+      path: c.target.playerPath,
+      isFile: c.target.isFile,
+      types: typesFor(c.type, c.target.isFile),
+    })),
   );
-  if (action === 'added' && items.length > 0) {
-    return result({ status: 'verified', ok: true, items: toResultItems(items) });
-  }
-  if (action === 'removed' && items.length === 0) return result({ status: 'removed', ok: true });
-  return undefined;
+  const answers: (SyncResult | undefined)[] = changes.map(() => undefined);
+  asked.forEach((c, n) => {
+    const items = found[n];
+    const { result } = startResult(
+      'kodi',
+      player.name,
+      c.target,
+      c.action === 'added' ? 'scan' : 'remove',
+      {},
+      started,
+    );
+    if (c.action === 'added' && items.length > 0) {
+      answers[c.index] = result({ status: 'verified', ok: true, items: toResultItems(items) });
+    } else if (c.action === 'removed' && items.length === 0) {
+      answers[c.index] = result({ status: 'removed', ok: true });
+    }
+  });
+  return answers;
 }

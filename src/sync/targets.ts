@@ -71,8 +71,17 @@ export function kodiTarget(
       if (results.some((r) => r.sent.length > 0)) parentScans.set(parent, began);
       return results;
     },
-    check: (item) =>
-      kodiAlreadyDone(ref, targetFor(player.mapper(), item, player.label), item.action, item.type),
+    check: (items) => {
+      const mapper = player.mapper();
+      return kodiAlreadyDone(
+        ref,
+        items.map((item) => ({
+          target: targetFor(mapper, item, player.label),
+          action: item.action,
+          type: item.type,
+        })),
+      );
+    },
     playing: () => counted(getKodiPlayback(player.conn)),
     onPlaybackStop: (callback) =>
       player.conn.onNotification((n) => {
@@ -181,15 +190,15 @@ export function groupTarget(key: string, name: string, members: EngineTarget[]):
       if (lastError instanceof Error) throw lastError;
       throw new Error(`group "${name}": every member is busy`);
     },
-    async check(item, signal) {
+    async check(items, signal) {
       for (const member of members) {
         try {
-          return await member.check?.(item, signal);
+          if (member.check) return await member.check(items, signal);
         } catch {
           // the next member may answer
         }
       }
-      return undefined;
+      return items.map(() => undefined);
     },
     onPlaybackStop(callback) {
       const offs = members.map((m) => m.onPlaybackStop?.(callback));

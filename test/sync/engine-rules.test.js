@@ -340,6 +340,46 @@ describe('sync engine rules (no Node-RED)', function () {
     player.applied[0].should.not.have.property('file');
   });
 
+  it('after a restart, work begun before it is checked on the player first: what is already there is not sent again', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-rules-'));
+    try {
+      const earlier = openJournal(dir, 'n');
+      earlier.load();
+      const entries = ['/movies/There/', '/movies/Missing/', '/movies/Never/'].map((p, i) => ({
+        id: `e${i}`,
+        item: item(p),
+        priority: 'normal',
+        at: i + 1,
+        targets: { kodi: 'pending' },
+        results: {},
+      }));
+      earlier.putAll(entries);
+      earlier.start('e0', 'kodi'); // sent before the crash, and Kodi has it
+      earlier.start('e1', 'kodi'); // sent before the crash, but Kodi does not have it
+      await earlier.close();
+
+      const kodi = fakePlayer('kodi');
+      kodi.checked = [];
+      kodi.check = async (items) => {
+        kodi.checked.push(...items.map((i) => i.path));
+        return items.map((i) => (i.path === '/movies/There/' ? verified('kodi', i) : undefined));
+      };
+      engine = new SyncEngine([kodi], options(), openJournal(dir, 'n'));
+      const done = outcomes(engine);
+      engine.restore().should.have.length(3);
+      await until(() => done.size === 3, 'the three changes');
+      kodi.checked.sort().should.eql(['/movies/Missing/', '/movies/There/'], 'only begun work is checked');
+      kodi.applied
+        .map((i) => i.path)
+        .sort()
+        .should.eql(['/movies/Missing/', '/movies/Never/']);
+      done.get('e0').results.kodi.should.match({ status: 'verified', resumed: true });
+      done.get('e1').results.kodi.should.not.have.property('resumed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a journal entry still pending for a player no longer in the node ends instead of waiting forever', async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-rules-'));
     try {
