@@ -125,6 +125,9 @@ class Fifo<T> {
   }
 }
 
+/** How many finished changes are given out in one turn of the event loop. */
+const DELIVER_SLICE = 100;
+
 /** How long a runner goes on from one piece of work to the next before it lets the event loop run. */
 const YIELD_AFTER_MS = 10;
 
@@ -370,9 +373,11 @@ class TargetRunner {
               )
             : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal)));
         });
-        live.forEach((w, i) => {
-          this.engine.finish(this.target, w, results[i]);
-        });
+        // A batch of 1,000 finishes a slice per turn of the event loop (each is journaled), not all in one go.
+        for (let i = 0; i < live.length; i++) {
+          if (i > 0 && i % DELIVER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+          this.engine.finish(this.target, live[i], results[i]);
+        }
         return;
       } catch (err) {
         if (this.engine.closed()) return;
@@ -444,6 +449,9 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   private counter = 0;
   /** Changes whose end is being written before they are given out. */
   private finishing = 0;
+  /** Finished changes waiting to be given out, and whether they are being given out. */
+  private readonly outbox = new Fifo<ItemOutcome>();
+  private delivering = false;
   private accepted = 0;
   private completed = 0;
 
@@ -610,21 +618,38 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       return;
     }
     // Out only once its end is on disk: a crash after this never gives the same change out twice.
-    this.finishing++;
+    this.finishing += outcomes.length;
     void this.journal
       .commit()
       .catch((err: unknown) => {
         this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
       })
       .then(() => {
-        this.finishing--;
-        if (this.closedFlag) return;
-        for (const outcome of outcomes) {
-          this.completed++;
-          this.emit('item-done', outcome);
-        }
-        this.progress();
+        this.outbox.push(...outcomes);
+        if (!this.delivering) this.deliver();
       });
+  }
+
+  /**
+   * Gives out finished changes in order, a slice per turn of the event loop: a batch of 1,000 verified at once
+   * would otherwise become 1,000 messages in one go, and Node-RED would answer nothing meanwhile.
+   */
+  private deliver(): void {
+    this.delivering = true;
+    for (let n = 0; n < DELIVER_SLICE; n++) {
+      const outcome = this.outbox.shift();
+      if (!outcome) break;
+      this.finishing--;
+      if (this.closedFlag) continue;
+      this.completed++;
+      this.emit('item-done', outcome);
+    }
+    if (!this.closedFlag) this.progress();
+    if (this.outbox.length > 0)
+      setImmediate(() => {
+        this.deliver();
+      });
+    else this.delivering = false;
   }
 
   progress(): void {
