@@ -726,7 +726,7 @@ describe('hostile input', function () {
       });
     }
 
-    it('unknown properties holding a circular object, a BigInt and a Buffer are dropped: the item syncs and the journal holds plain data', async function () {
+    it('unknown properties holding a circular object, a BigInt, a Buffer and 1 MB of text are dropped: the item syncs and the journal holds plain data', async function () {
       await load(syncFlow());
       const folder = kodiMovie();
       const storeFile = journalFile(userDir, 'sync');
@@ -744,6 +744,7 @@ describe('hostile input', function () {
           circular,
           big: 10n,
           buffer: Buffer.alloc(1024 * 1024),
+          huge: 'x'.repeat(1024 * 1024),
           password: KODI_PASSWORD,
         },
       });
