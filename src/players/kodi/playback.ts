@@ -1,6 +1,6 @@
 /** What Kodi is playing right now. */
 import { decode, listOf, num, obj, optNum, optObj, optStr } from '../shape';
-import { KODI_FIXES } from './rpc';
+import { KODI_FIXES, KodiRpcError } from './rpc';
 import { MediaKind, PlaybackSession, episodeTitle } from '../../core/playback';
 import { Obj } from '../../core/values';
 
@@ -110,9 +110,15 @@ function titleOf(item: PlayerItem): string {
 
 export async function getKodiPlayback(kodi: KodiCaller): Promise<PlaybackSession[]> {
   const players = await kodiCall(kodi, 'Player.GetActivePlayers', undefined, decodeActivePlayers);
-  return Promise.all(
-    players.map(async (p) => {
-      const [item, props] = await Promise.all([
+  const sessions = await Promise.all(
+    players.map(async (p): Promise<PlaybackSession | undefined> => {
+      // A player that stops between the list and these calls is gone by the time they arrive: Kodi answers them
+      // with an error (invalid parameters, or "failed to execute"). That is nobody watching there, not a fault.
+      const gone = (err: unknown): undefined => {
+        if (err instanceof KodiRpcError) return undefined;
+        throw err;
+      };
+      const answers = await Promise.all([
         kodiCall(
           kodi,
           'Player.GetItem',
@@ -125,7 +131,9 @@ export async function getKodiPlayback(kodi: KodiCaller): Promise<PlaybackSession
           { playerid: p.playerid, properties: ['speed', 'percentage', 'time', 'totaltime'] },
           decodePlayerProps,
         ),
-      ]);
+      ]).catch(gone);
+      if (!answers) return undefined;
+      const [item, props] = answers;
       const kind: MediaKind = p.type === 'audio' || p.type === 'picture' ? p.type : 'video';
       return {
         kind,
@@ -140,4 +148,5 @@ export async function getKodiPlayback(kodi: KodiCaller): Promise<PlaybackSession
       };
     }),
   );
+  return sessions.filter((x): x is PlaybackSession => x !== undefined);
 }
