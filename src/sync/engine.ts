@@ -653,18 +653,17 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   }
 
   progress(): void {
-    const busy = this.finishing > 0 || this.runners.some((r) => r.pending > 0);
-    if (!busy) {
-      // A new round of work counts from zero.
-      this.accepted -= this.completed;
-      this.completed = 0;
-    }
     this.emit('progress', {
       done: this.completed,
       total: this.accepted,
       deferred: this.runners.filter((r) => r.deferred).map((r) => r.target.name),
       retrying: this.runners.filter((r) => r.retrying).map((r) => r.target.name),
     });
+    // Once all is through (and said, "10/10"), a new round of work counts from zero.
+    if (this.finishing === 0 && !this.runners.some((r) => r.pending > 0)) {
+      this.accepted -= this.completed;
+      this.completed = 0;
+    }
   }
 
   /** Closed: no new work starts; a method, so that a loop re-reads it after every await. */

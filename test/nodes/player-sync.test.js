@@ -5,7 +5,7 @@ require('should');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { helper, nodes, withOutputs } = require('../lib/nodes');
+const { helper, nodes, withOutputs, lastStatus } = require('../lib/nodes');
 const { KodiSim } = require('../sim/kodi-sim');
 const { JellyfinSim } = require('../sim/jellyfin-sim');
 const { PlexSim } = require('../sim/plex-sim');
@@ -172,6 +172,9 @@ describe('player-sync (simulators)', function () {
         ['Plex', 'verified'],
       ]);
     scans(kodi).should.eql(['/kodi/movies/Inception (2010)/']);
+    // The status says it is done: one of one, green.
+    await until(() => lastStatus(helper.getNode('sync'))?.text === '1/1', 'the status 1/1');
+    lastStatus(helper.getNode('sync')).should.match({ fill: 'green', text: '1/1' });
     jellyfin.requests('/Library/Media/Updated').should.have.length(1);
     plex.log.filter((r) => /\/refresh$/.test(r.path)).should.have.length(1);
   });
