@@ -216,6 +216,9 @@ export async function scanAndWait(
   return { completion: full.via, fallback: 'full-scan' };
 }
 
+/** How many children of a bulk one verification asks about (one library query per item type). */
+const LOOKUP_CHUNK = 50;
+
 /** One new folder (or file) of a bulk under one parent, with what its change says it holds. */
 export interface ScanChild {
   target: SyncTarget;
@@ -244,15 +247,26 @@ export async function kodiScanUnder(
     const { result } = startResult('kodi', player.name, forms[i], 'scan', {}, started);
     return result({ status: 'verified', ok: true, items: toResultItems(items), ...extra });
   };
-  const lookUp = (indexes: number[]): Promise<KodiItem[][]> =>
-    findItemsByPaths(
-      conn,
-      indexes.map((i) => ({
-        path: forms[i].playerPath,
-        isFile: forms[i].isFile,
-        types: typesFor(children[i].type, forms[i].isFile),
-      })),
-    );
+  /**
+   * What the library holds at each child, 50 at a time; a query that fails counts its 50 as not found yet (each is
+   * then retried alone, below), so one failed verification never sends the whole batch back.
+   */
+  const lookUp = async (indexes: number[]): Promise<KodiItem[][]> => {
+    const found: KodiItem[][] = [];
+    for (let from = 0; from < indexes.length; from += LOOKUP_CHUNK) {
+      const chunk = indexes.slice(from, from + LOOKUP_CHUNK);
+      const answers = await findItemsByPaths(
+        conn,
+        chunk.map((i) => ({
+          path: forms[i].playerPath,
+          isFile: forms[i].isFile,
+          types: typesFor(children[i].type, forms[i].isFile),
+        })),
+      ).catch((): KodiItem[][] => chunk.map(() => []));
+      found.push(...answers);
+    }
+    return found;
+  };
   let left = children.map((_, i) => i);
   if (options.verifyFirst) {
     const found = await lookUp(left);

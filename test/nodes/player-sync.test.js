@@ -208,6 +208,58 @@ describe('player-sync (simulators)', function () {
     scans(kodi).should.eql(['/kodi/movies/']);
   });
 
+  it('a folder the scan of its parent did not bring in is scanned again alone; the others are not', async function () {
+    const names = Array.from({ length: 10 }, (_, i) => `Batch ${i} (2021)`);
+    const ms = names.map((n) => movie(n, { players: ['kodi'] }));
+    // Kodi's directory cache did not list this one when the parent was scanned: only its own scan finds it.
+    const late = 'Late (2021)';
+    kodi.addOnScan(
+      `/kodi/movies/${late}/`,
+      [{ type: 'movie', title: late, file: `/kodi/movies/${late}/l.mkv` }],
+      {
+        exact: true,
+      },
+    );
+    await load({ players: ['kodi'] });
+    const out = collect(1, 11);
+    helper.getNode('sync').receive({
+      payload: [...ms.map((m) => m.folder), `/movies/${late}/`].map((p) => ({ path: p, action: 'added' })),
+    });
+    const msgs = await out;
+    msgs.map((m) => m.payload.results[0].status).should.eql(Array(11).fill('verified'));
+    scans(kodi).should.eql(['/kodi/movies/', `/kodi/movies/${late}/`]);
+    const lateResult = msgs.find((m) => m.payload.item.path === `/movies/${late}/`).payload.results[0];
+    lateResult.sent.map((c) => c.params.directory).should.eql(['/kodi/movies/', `/kodi/movies/${late}/`]);
+  });
+
+  it('a failed verification query retries those folders alone, not the whole batch', async function () {
+    const names = Array.from({ length: 10 }, (_, i) => `Checked ${i} (2022)`);
+    const ms = names.map((n) => movie(n, { players: ['kodi'] }));
+    await load({ players: ['kodi'] });
+    // The first library query with several paths in it (the batch's verification) fails once.
+    let failed = false;
+    kodi.rawAnswer = (request) => {
+      if (failed || request.method !== 'VideoLibrary.GetMovies' || !request.params.filter?.or)
+        return undefined;
+      failed = true;
+      return JSON.stringify({
+        jsonrpc: '2.0',
+        id: request.id,
+        error: { code: -32603, message: 'Internal error.' },
+      });
+    };
+    const out = collect(1, 10);
+    helper.getNode('sync').receive({ payload: ms.map((m) => ({ path: m.folder, action: 'added' })) });
+    const msgs = await out;
+    failed.should.be.true();
+    msgs.map((m) => m.payload.results[0].status).should.eql(Array(10).fill('verified'));
+    // One scan of the parent; then each folder on its own (already in the library: verified after its scan).
+    scans(kodi)[0].should.equal('/kodi/movies/');
+    scans(kodi)
+      .filter((d) => d === '/kodi/movies/')
+      .should.have.length(1, 'the batch was not sent again');
+  });
+
   it('high priority goes ahead of normal work', async function () {
     const slow = movie('Normal (2000)', { players: ['kodi'] });
     const fast = movie('Urgent (2000)', { players: ['kodi'] });

@@ -66,9 +66,12 @@ class KodiSim {
     this.parts = new WeakMap();
   }
 
-  /** When `directory` (or a folder above it) is scanned, `items` join the library. */
-  addOnScan(directory, items) {
-    this.pendingScans.push({ directory, items });
+  /**
+   * When `directory` (or a folder above it) is scanned, `items` join the library; with `exact`, only a scan of
+   * `directory` itself brings them in (a folder Kodi's directory cache did not list when its parent was scanned).
+   */
+  addOnScan(directory, items, { exact = false } = {}) {
+    this.pendingScans.push({ directory, items, exact });
   }
 
   /** The next scan of `directory` runs `ms` and adds nothing (a slow or stuck targeted scan). */
@@ -99,8 +102,9 @@ class KodiSim {
     this.timers.push(
       setTimeout(() => {
         this.notify('VideoLibrary.OnScanStarted');
-        const due = this.pendingScans.filter((p) => p.directory.startsWith(directory));
-        this.pendingScans = this.pendingScans.filter((p) => !p.directory.startsWith(directory));
+        const isDue = (p) => (p.exact ? p.directory === directory : p.directory.startsWith(directory));
+        const due = this.pendingScans.filter(isDue);
+        this.pendingScans = this.pendingScans.filter((p) => !isDue(p));
         for (const { items } of due) {
           for (const item of items) {
             const added = { id: this.nextId++, ...item };
