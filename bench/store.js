@@ -138,31 +138,31 @@ async function storeRows() {
     const n = COUNT.toLocaleString('en');
     return [
       [
-        `4. ${n} changes in one message: accept`,
+        `5. ${n} changes in one message: accept`,
         `store on disk: ${fmt(disk.acceptMs)}`,
         `queue in memory only: ${fmt(memory.acceptMs)}`,
         `target ≤ 100 ms`,
       ],
       [
-        `5. ${n} changes: longest event-loop stall`,
+        `6. ${n} changes: longest event-loop stall`,
         `store on disk: ${fmt(disk.stallMs)}`,
         `queue in memory only: ${fmt(memory.stallMs)}`,
         `target ≤ 50 ms`,
       ],
       [
-        `6. ${n} changes × 3 players: bytes written`,
+        `7. ${n} changes × 3 players: bytes written`,
         `${mb(disk.written)}, the log at most ${mb(disk.peak)}`,
         'queue in memory only: nothing written',
         `${(disk.written / disk.peak).toFixed(1)}× the peak (target ≤ 10×)`,
       ],
       [
-        `7. ${n} changes × 3 players: all done`,
+        `8. ${n} changes × 3 players: all done`,
         `store on disk: ${fmt(disk.totalMs)}, heap +${disk.heapMb.toFixed(0)} MB`,
         `queue in memory only: ${fmt(memory.totalMs)}, heap +${memory.heapMb.toFixed(0)} MB`,
         `${(disk.totalMs / memory.totalMs).toFixed(2)}× the floor (target ≤ 1.5×)`,
       ],
       [
-        `8. restart with ${n} queued (${mb(again.size)})`,
+        `9. restart with ${n} queued (${mb(again.size)})`,
         `resumed in ${fmt(again.restoreMs)}, first done ${fmt(again.firstMs)}`,
         `all ${again.restored.toLocaleString('en')} done in ${fmt(again.allMs)}`,
         `target ≤ 1 s`,
