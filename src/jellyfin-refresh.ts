@@ -17,14 +17,14 @@ interface JellyfinRefreshDef extends PlayerActionDef {
   pollInterval?: string | number;
 }
 
-const MODES: readonly JellyfinMode[] = ['path', 'item', 'library'];
+const MODES: readonly JellyfinMode[] = ['immediate', 'gentle', 'path', 'item', 'library'];
 
 export = function (RED: NodeAPI): void {
   registerPlayerAction<JellyfinRefreshDef, 'jellyfin'>(RED, 'jellyfin-refresh', 'jellyfin', {
     busyText: 'updating',
     run: (player, target, def, msg, signal) => {
       const m = msg as { mode?: unknown; timeout?: unknown };
-      const mode = m.mode ?? def.mode ?? 'path';
+      const mode = m.mode ?? def.mode ?? 'immediate';
       if (!MODES.includes(mode as JellyfinMode)) {
         throw new Error(`jellyfin-refresh: unknown mode ${JSON.stringify(mode)}: use ${MODES.join(', ')}`);
       }

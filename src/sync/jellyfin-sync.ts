@@ -13,6 +13,7 @@ import {
   getLibraries,
   libraryFor,
   mediaUpdated,
+  nearestFolderItem,
   refreshItem,
   refreshLibrary,
 } from '../players/jellyfin/library';
@@ -22,15 +23,21 @@ import { ChangeAction } from '../core/change';
 import { actionName, startResult, ResultItem, SyncResult, SyncTarget } from '../core/result';
 import { queueFor } from '../core/serial-queue';
 
-export type JellyfinMode = 'path' | 'item' | 'library';
+/**
+ * immediate: refresh the nearest item Jellyfin knows above the change (a show, a folder, the library) at once;
+ * gentle (also 'path', its earlier name): tell Jellyfin the folder changed and let it wait for files to settle
+ * (its LibraryMonitorDelay, 60 s by default); item: refresh the item's metadata and images; library: a full scan.
+ */
+export type JellyfinMode = 'immediate' | 'gentle' | 'path' | 'item' | 'library';
 
 export interface JellyfinRefreshOptions extends Partial<ItemRefreshOptions> {
   mode?: JellyfinMode;
   action?: ChangeAction;
   wait?: boolean;
   verify?: boolean;
-  /** Allow for the server's LibraryMonitorDelay (60 s by default) plus the scan. */
+  /** Allow for the server's LibraryMonitorDelay (60 s by default, in gentle mode) plus the scan. */
   timeoutMs?: number;
+  /** The longest pause between two looks at the library (the first is 250 ms, each next half as long again). */
   pollMs?: number;
   signal?: AbortSignal;
 }
@@ -57,7 +64,7 @@ export async function jellyfinRefresh(
 ): Promise<SyncResult> {
   const { client } = player;
   const action = options.action ?? 'added';
-  const mode = options.mode ?? 'path';
+  const mode = options.mode ?? 'immediate';
   const { sent, result } = startResult('jellyfin', player.name, target, actionName(action), { mode });
 
   const libs = await getLibraries(client);
@@ -84,7 +91,26 @@ export async function jellyfinRefresh(
       sent.push({ method: 'POST /Library/Refresh', params: {} });
       return;
     }
-    if (mode === 'item' && action !== 'removed') {
+    if (mode === 'immediate' && (action !== 'updated' || current.length === 0)) {
+      // What Jellyfin does after its LibraryMonitorDelay, without the delay: the nearest item it knows above the
+      // change (the show for a new episode, the library for a new movie) is refreshed, and finds what is new or
+      // gone below it. Missing metadata and images are filled in; nothing that is there is replaced.
+      const start = await nearestFolderItem(client, lib, folderPath(target));
+      const id = start?.Id ?? lib.ItemId;
+      const refresh: ItemRefreshOptions = {
+        metadataRefreshMode: 'Default',
+        imageRefreshMode: 'Default',
+        replaceAllMetadata: false,
+        replaceAllImages: false,
+      };
+      await refreshItem(client, id, refresh);
+      sent.push({
+        method: `POST /Items/${id}/Refresh`,
+        params: { ...refresh, itemPath: start?.Path ?? lib.Name },
+      });
+      return;
+    }
+    if ((mode === 'item' || mode === 'immediate') && action !== 'removed') {
       const items = current;
       const refresh: ItemRefreshOptions = {
         metadataRefreshMode: options.metadataRefreshMode ?? 'FullRefresh',
@@ -117,7 +143,12 @@ export async function jellyfinRefresh(
       expectGone
         ? items.length === 0
         : items.length > 0 && (action !== 'updated' || items.every(refreshedSince)),
-    { timeoutMs: options.timeoutMs ?? 180000, pollMs: options.pollMs ?? 5000, signal: options.signal },
+    {
+      timeoutMs: options.timeoutMs ?? 180000,
+      pollMs: options.pollMs ?? 5000,
+      firstPollMs: 250,
+      signal: options.signal,
+    },
   );
   const items = toResultItems(outcome.value);
   const base = { items, completion: 'polling' as const, fallback, waitedMs: outcome.waitedMs };

@@ -16,6 +16,7 @@ import {
   findShowByFolder,
   getVideoSources,
   KodiItem,
+  KODI_ITEM_TYPES,
   KodiItemType,
   KodiSource,
   listDirectory,
@@ -84,21 +85,32 @@ export async function kodiScan(
   const { folder } = splitFile(target.playerPath, target.isFile);
   const directory = await scanDirectory(conn, source, folder, options.type);
 
+  const find = (): Promise<KodiItem[]> =>
+    findItemsByPath(conn, target.playerPath, {
+      isFile: target.isFile,
+      types: typesFor(options.type, target.isFile),
+    });
+  // Without notifications (Kodi's WebSocket off), the item in the library also ends the wait for a scan too quick
+  // to be seen running.
+  const expected =
+    options.verify === false ? undefined : async (): Promise<boolean> => (await find()).length > 0;
   const added: KodiEvent[] = [];
   const scan = await queueFor(conn).run(() =>
-    scanAndWait(conn, directory, sent, added, { ...options, timeoutMs }),
+    scanAndWait(conn, directory, sent, added, { ...options, timeoutMs, expected }),
   );
   if (scan.status) return result({ status: scan.status, ok: false, reason: scan.reason, directory, added });
   const base = { directory, completion: scan.completion, fallback: scan.fallback, added };
   if (options.wait === false) return result({ ...base, status: 'sent', ok: true });
   if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
 
-  const find = (): Promise<KodiItem[]> =>
-    findItemsByPath(conn, target.playerPath, {
-      isFile: target.isFile,
-      types: typesFor(options.type, target.isFile),
-    });
-  let items = await find();
+  // Where the change did not say what it is, the scan's own notifications did (VideoLibrary.OnUpdate, added): one
+  // query for those types first, the others only when it finds nothing.
+  const told = options.type ? [] : addedTypes(added);
+  let items =
+    told.length > 0
+      ? await findItemsByPath(conn, target.playerPath, { isFile: target.isFile, types: told })
+      : [];
+  if (items.length === 0) items = await find();
   if (items.length > 0) return result({ ...base, status: 'verified', ok: true, items: toResultItems(items) });
   // Kodi skips a folder that its directory cache does not list yet ("does not exist - skipping scan"), e.g. one
   // created after Kodi last listed the parent. Listing the parent refreshes that cache; then one more scan.
@@ -145,13 +157,19 @@ function addedItems(recorder: NotificationRecorder): KodiEvent[] {
   });
 }
 
+/** The library item types Kodi said it added (a file is never a TV show: its folder is). */
+function addedTypes(added: readonly KodiEvent[]): KodiItemType[] {
+  const types = new Set(added.map((e) => e.type));
+  return KODI_ITEM_TYPES.filter((t) => types.has(t));
+}
+
 /** Runs inside the Kodi's queue: waits out any running scan, scans, waits for the end (and falls back). */
 export async function scanAndWait(
   conn: KodiConnection,
   directory: string,
   sent: SentCall[],
   added: KodiEvent[],
-  options: KodiScanOptions & { timeoutMs: number },
+  options: KodiScanOptions & { timeoutMs: number; expected?: () => Promise<boolean> },
 ): Promise<ScanOutcome> {
   const waitOptions = { timeoutMs: options.timeoutMs, pollMs: options.pollMs, signal: options.signal };
   const before = await waitOutRunningScan(conn, waitOptions);
@@ -173,7 +191,7 @@ export async function scanAndWait(
       await conn.call(call.method, call.params);
       sent.push(call);
       if (options.wait === false) return { finished: true, via: 'event', sawScan: false, waitedMs: 0 };
-      return await waitForScanEnd(conn, recorder, { ...waitOptions, timeoutMs });
+      return await waitForScanEnd(conn, recorder, { ...waitOptions, timeoutMs, expected: options.expected });
     } finally {
       added.push(...addedItems(recorder));
       recorder.stop();

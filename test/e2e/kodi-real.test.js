@@ -238,9 +238,13 @@ describe('Kodi nodes against a real Kodi', function () {
         o.msg.payload.sent.should.have.length(1);
         o.msg.payload.sent[0].params.directory.should.equal(movies[i].folder);
       });
-      const scans = watch.seen
-        .map((n) => n.method)
-        .filter((m) => m === 'VideoLibrary.OnScanStarted' || m === 'VideoLibrary.OnScanFinished');
+      const scanEvents = () =>
+        watch.seen
+          .map((n) => n.method)
+          .filter((m) => m === 'VideoLibrary.OnScanStarted' || m === 'VideoLibrary.OnScanFinished');
+      // The test's own socket may hear the last OnScanFinished a moment after the node's did.
+      await until(() => scanEvents().length >= 20, "Kodi's 20 scan notifications", 30000);
+      const scans = scanEvents();
       // One after another: started, finished, started, finished… — a cancelled scan would break the pattern.
       scans.should.eql(
         Array.from({ length: 20 }, (_, i) =>

@@ -208,7 +208,10 @@ for (const target of servers) {
       }
       await load(server.sim ? undefined : []);
       const r = outOf(await run('refresh', { payload: libraryPath }), 1);
-      r.should.match({ status: 'verified', ok: true, action: 'scan', playerType: target.kind, mode: 'path' });
+      // Jellyfin's default is "immediate" (the nearest item Jellyfin knows is refreshed at once), Plex's the
+      // partial scan of the folder.
+      const mode = target.kind === 'jellyfin' ? 'immediate' : 'path';
+      r.should.match({ status: 'verified', ok: true, action: 'scan', playerType: target.kind, mode });
       r.items.length.should.be.above(0);
       r.sent.should.have.length(1);
       if (!server.sim) return;
@@ -217,11 +220,19 @@ for (const target of servers) {
         file: '/media/movies/New Film (2024)/New Film (2024).mkv',
       });
       if (target.kind === 'jellyfin') {
+        // No show or folder above a new movie: the library itself (its CollectionFolder) is refreshed.
+        const library = server.sim.libraries.find((l) => l.Name === 'Movies');
         r.sent[0].should.eql({
-          method: 'POST /Library/Media/Updated',
-          params: { Updates: [{ Path: '/media/movies/New Film (2024)', UpdateType: 'Created' }] },
+          method: `POST /Items/${library.ItemId}/Refresh`,
+          params: {
+            metadataRefreshMode: 'Default',
+            imageRefreshMode: 'Default',
+            replaceAllMetadata: false,
+            replaceAllImages: false,
+            itemPath: 'Movies',
+          },
         });
-        since('/Library/Media/Updated').should.have.length(1);
+        since('/Library/Media/Updated').should.have.length(0);
         since('/Library/Refresh').should.have.length(0);
         (server.sim.unpagedListings || 0).should.equal(0);
       } else {
@@ -256,7 +267,7 @@ for (const target of servers) {
         1,
       );
       r.should.match({ status: 'removed', action: 'remove', items: [] });
-      if (target.kind === 'jellyfin') r.sent[0].params.Updates[0].UpdateType.should.equal('Deleted');
+      if (target.kind === 'jellyfin') r.sent[0].method.should.match(/^POST \/Items\/[0-9a-f]+\/Refresh$/);
       (server.sim.deletes || 0).should.equal(0); // never DELETE: it deletes files
     });
 
@@ -264,7 +275,7 @@ for (const target of servers) {
       if (!server.sim) this.skip();
       const folder = '/media/movies/Tom & Jerry #2 — Amélie 東京 (2001)';
       server.sim.addFile(`${folder}/Film.mkv`, 'Odd Name');
-      await load();
+      await load(undefined, { mode: 'path' }); // the path itself is sent: Jellyfin's gentle mode, Plex's scan
       const r = outOf(
         await run('refresh', { payload: '/library/movies/Tom & Jerry #2 — Amélie 東京 (2001)/' }),
         1,
@@ -285,7 +296,7 @@ for (const target of servers) {
       if (target.kind === 'jellyfin') server.sim.addLibrary('Win', 'movies', ['D:\\Movies']);
       else server.sim.addSection('Win', 'movie', ['D:\\Movies']);
       server.sim.addFile('D:\\Movies\\Win Film (2010)\\Win Film (2010).mkv', 'Win Film');
-      await load([{ from: '/library/win', to: 'D:\\Movies' }]);
+      await load([{ from: '/library/win', to: 'D:\\Movies' }], { mode: 'path' });
       const r = outOf(
         await run('refresh', { payload: '/library/win/Win Film (2010)/Win Film (2010).mkv' }),
         1,
@@ -295,6 +306,53 @@ for (const target of servers) {
         r.sent[0].params.Updates[0].Path.should.equal('D:\\Movies\\Win Film (2010)');
       else r.sent[0].params.path.should.equal('D:\\Movies\\Win Film (2010)\\');
     });
+
+    if (target.kind === 'jellyfin') {
+      it('immediate: a new movie is verified without waiting for the library monitor delay', async function () {
+        if (!server.sim) this.skip();
+        server.sim.monitorDelayMs = 60000; // Jellyfin's default: Media/Updated would wait a minute
+        try {
+          server.sim.addFile('/media/movies/Quick (2024)/Quick (2024).mkv', 'Quick');
+          await load();
+          const r = outOf(await run('refresh', { payload: '/library/movies/Quick (2024)/' }), 1);
+          r.should.match({ status: 'verified', mode: 'immediate', completion: 'polling' });
+          r.tookMs.should.be.below(10000);
+        } finally {
+          server.sim.monitorDelayMs = 150;
+        }
+      });
+
+      it('immediate: a new episode of a known show refreshes the show, not the library', async function () {
+        if (!server.sim) this.skip();
+        const show = server.sim.addSeries('/media/tv/Known Show', 'Known Show');
+        server.sim.addFile('/media/tv/Known Show/Season 02/Known Show S02E01.mkv', 'Episode One');
+        await load();
+        const r = outOf(await run('refresh', { payload: '/library/tv/Known Show/Season 02/' }), 1);
+        r.should.match({ status: 'verified', mode: 'immediate' });
+        r.sent.should.have.length(1);
+        r.sent[0].method.should.equal(`POST /Items/${show.Id}/Refresh`);
+        r.sent[0].params.itemPath.should.equal('/media/tv/Known Show');
+        r.items[0].title.should.equal('Episode One');
+      });
+
+      it('gentle: tells Jellyfin the folder changed and lets it wait for files to settle', async function () {
+        if (!server.sim) this.skip();
+        server.sim.addFile('/media/movies/Gentle (2024)/Gentle (2024).mkv', 'Gentle');
+        await load(undefined, { mode: 'path' });
+        const r = outOf(await run('refresh', { payload: '/library/movies/Gentle (2024)/' }), 1);
+        r.should.match({ status: 'verified', mode: 'path' });
+        r.sent.should.eql([
+          {
+            method: 'POST /Library/Media/Updated',
+            params: { Updates: [{ Path: '/media/movies/Gentle (2024)', UpdateType: 'Created' }] },
+          },
+        ]);
+        since('/Library/Media/Updated').should.have.length(1);
+        since()
+          .filter((q) => /^\/Items\/.+\/Refresh$/.test(q.path))
+          .should.have.length(0);
+      });
+    }
 
     it('item mode refreshes the item found by path', async function () {
       if (!server.sim) this.skip();

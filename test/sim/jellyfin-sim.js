@@ -8,6 +8,7 @@ const { HttpSim } = require('./http-sim');
 
 const hex = () => crypto.randomBytes(16).toString('hex');
 const TYPE_FOR = { movies: 'Movie', tvshows: 'Episode', musicvideos: 'MusicVideo' };
+const FOLDER_TYPES = ['Series', 'Season', 'Folder', 'BoxSet'];
 
 class JellyfinSim extends HttpSim {
   constructor({
@@ -15,12 +16,16 @@ class JellyfinSim extends HttpSim {
     legacyAuth = false,
     monitorDelayMs = 200,
     scanMs = 300,
+    refreshMs = 30,
   } = {}) {
     super();
     this.apiKey = apiKey;
     this.legacyAuth = legacyAuth;
     this.monitorDelayMs = monitorDelayMs;
     this.scanMs = scanMs;
+    /** How long an item refresh of a folder (a library, a show) takes to find what is new below it. */
+    this.refreshMs = refreshMs;
+    this.itemRefreshes = [];
     this.serverName = 'Sim Jellyfin';
     this.version = '10.10.7';
     this.libraries = []; // {Name, ItemId, CollectionType, Locations}
@@ -47,6 +52,14 @@ class JellyfinSim extends HttpSim {
     this.disk.delete(path);
   }
 
+  /** A show already in the library: a folder item (Series) whose refresh finds new seasons and episodes. */
+  addSeries(path, name) {
+    const lib = this.libraryOf(path);
+    const item = { Id: hex(), Name: name, Type: 'Series', Path: path, ParentId: lib.ItemId, ProviderIds: {} };
+    this.items.push(item);
+    return item;
+  }
+
   /** A file on disk that is also in the library already. */
   addItem(path, name) {
     this.addFile(path, name);
@@ -62,7 +75,7 @@ class JellyfinSim extends HttpSim {
     const lib = this.libraryOf(path);
     if (!lib) return [];
     this.items = this.items.filter(
-      (i) => !(under(i.Path, path) && i.Type !== 'Series' && !this.disk.has(i.Path)),
+      (i) => !(under(i.Path, path) && !FOLDER_TYPES.includes(i.Type) && !this.disk.has(i.Path)),
     );
     const added = [];
     for (const [file, { name }] of this.disk) {
@@ -146,6 +159,19 @@ class JellyfinSim extends HttpSim {
       return res.writeHead(204).end();
     }
     if ((m = /^POST \/Items\/([0-9a-f]+)\/Refresh$/.exec(route))) {
+      this.itemRefreshes.push(m[1]);
+      // A library (its CollectionFolder) or a folder item (a show): its folders are walked at once, as Jellyfin's
+      // ValidateChildren does, finding what is new or gone below it (no LibraryMonitorDelay: that is for
+      // Media/Updated).
+      const lib = this.libraries.find((l) => l.ItemId === m[1]);
+      const folderItem = this.items.find((i) => i.Id === m[1] && FOLDER_TYPES.includes(i.Type));
+      if (lib || folderItem) {
+        const paths = lib ? lib.Locations : [folderItem.Path];
+        this.later(this.refreshMs, () => {
+          for (const p of paths) this.sync(p);
+        });
+        return res.writeHead(204).end();
+      }
       const item = this.items.find((i) => i.Id === m[1]);
       if (!item) return res.writeHead(404).end();
       this.later(this.monitorDelayMs / 4, () => {

@@ -101,6 +101,54 @@ export async function findItemsByPath(
   }
 }
 
+/** The item types that are folders a refresh can start from (a library's own folder is its CollectionFolder). */
+const FOLDER_TYPES = 'Series,Season,Folder,BoxSet';
+
+/**
+ * The library item nearest above `path` that Jellyfin knows (a show for a new season or episode, a folder), or
+ * undefined when there is none below the library itself. Listed page by page: there is no path filter on /Items.
+ */
+export async function nearestFolderItem(
+  client: JellyfinClient,
+  lib: JellyfinLibrary,
+  path: string,
+): Promise<JellyfinItem | undefined> {
+  let best: JellyfinItem | undefined;
+  for (let start = 0; ; start += PAGE_SIZE) {
+    const page = await client.get(
+      'GET',
+      '/Items',
+      {
+        listing: true,
+        params: {
+          ParentId: lib.ItemId,
+          Recursive: true,
+          IncludeItemTypes: FOLDER_TYPES,
+          Fields: 'Path',
+          EnableImages: false,
+          EnableUserData: false,
+          StartIndex: start,
+          Limit: PAGE_SIZE,
+          userId: client.endpoint.userId,
+        },
+      },
+      (body) => {
+        const o = obj(body, 'the answer');
+        return {
+          Items: listOf(o.Items, 'Items', decodeItem),
+          TotalRecordCount: optNum(o.TotalRecordCount, 'TotalRecordCount'),
+        };
+      },
+    );
+    for (const item of page.Items) {
+      if (item.Path === undefined || !isUnder(path, item.Path)) continue;
+      if (!best?.Path || item.Path.length > best.Path.length) best = item;
+    }
+    if (page.Items.length < PAGE_SIZE || start + page.Items.length >= (page.TotalRecordCount ?? 0))
+      return best;
+  }
+}
+
 export async function mediaUpdated(
   client: JellyfinClient,
   updates: { Path: string; UpdateType: UpdateType }[],

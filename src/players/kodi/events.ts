@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { KodiConnection, KodiNotification } from './connection';
 import { isScanningVideo } from './library';
 import { isObject } from '../../core/values';
+import { pollDelays, sleep } from '../../core/time';
 
 /** The notifications player-sync listens for, by what they mean. */
 export const KODI_EVENTS = {
@@ -81,10 +82,97 @@ export class NotificationRecorder extends EventEmitter {
   }
 }
 
+/**
+ * Whether Kodi is scanning its video library, as this connection knows it: asked once over HTTP, then followed by
+ * the scan notifications while the WebSocket stays up, so that the check before each targeted scan costs no request
+ * (XBMC.GetInfoBooleans runs on Kodi's GUI thread: 5–20 ms each).
+ */
+class ScanState {
+  private known?: { scanning: boolean; socket: number; at: number };
+  /** Scan notifications seen so far: an answer asked before the latest one is already out of date. */
+  private heard = 0;
+
+  constructor(private readonly conn: KodiConnection) {
+    conn.onNotification((n) => {
+      if (n.method !== KODI_EVENTS.scanStarted && n.method !== KODI_EVENTS.scanFinished) return;
+      this.heard++;
+      const scanning = n.method === KODI_EVENTS.scanStarted;
+      this.known = this.conn.websocketUp
+        ? { scanning, socket: this.conn.socketsOpened, at: Date.now() }
+        : undefined;
+    });
+  }
+
+  /** Whether the WebSocket that was open (the n-th opened) is still the one up. */
+  private sameSocket(socket: number): boolean {
+    return this.conn.websocketUp && this.conn.socketsOpened === socket;
+  }
+
+  /** Whether Kodi scans now: from the notifications when they can be trusted (and `ask` is false), else asked. */
+  async scanning(ask: boolean): Promise<boolean> {
+    const { known } = this;
+    // Kodi announces OnScanFinished a moment before its scan job is gone, and a Scan sent in that moment stops
+    // instead of starting: "idle" is trusted only a while after the announcement.
+    if (
+      !ask &&
+      known &&
+      this.sameSocket(known.socket) &&
+      (known.scanning || Date.now() - known.at >= IDLE_GRACE_MS)
+    ) {
+      return known.scanning;
+    }
+    const heard = this.heard;
+    const socket = this.conn.websocketUp ? this.conn.socketsOpened : -1;
+    let scanning = await isScanningVideo(this.conn);
+    // Still "scanning" just after OnScanFinished (and nothing heard since) is a scan winding down, not a new one:
+    // no notification will say when it is gone, so Kodi is asked again shortly, for a moment.
+    const windingDown = (): boolean =>
+      known !== undefined &&
+      !known.scanning &&
+      this.heard === heard &&
+      this.sameSocket(known.socket) &&
+      Date.now() - known.at < WIND_DOWN_MS;
+    while (scanning && windingDown()) {
+      await sleep(10);
+      scanning = await isScanningVideo(this.conn);
+    }
+    // Only an answer no notification overtook, on a socket that stayed up all along, is kept; and only "idle":
+    // "scanning" is known from the notifications, which also say when it ends.
+    if (!scanning && socket >= 0 && this.heard === heard && this.sameSocket(socket)) {
+      this.known = { scanning, socket, at: 0 };
+    }
+    return scanning;
+  }
+}
+
+/** How long after OnScanFinished Kodi is asked rather than taken to be idle (see ScanState.scanning). */
+const IDLE_GRACE_MS = 250;
+/** How long after OnScanFinished a "scanning" answer is taken for the scan winding down. */
+const WIND_DOWN_MS = 1000;
+
+const scanStates = new WeakMap<KodiConnection, ScanState>();
+
+/** Whether this Kodi is scanning its video library now (see ScanState); `ask` always asks Kodi. */
+export function isScanning(conn: KodiConnection, ask = false): Promise<boolean> {
+  let state = scanStates.get(conn);
+  if (!state) {
+    state = new ScanState(conn);
+    scanStates.set(conn, state);
+  }
+  return state.scanning(ask);
+}
+
 export interface ScanWaitOptions {
   timeoutMs: number;
-  /** How often to ask Kodi when polling. */
+  /** The longest pause between two questions when polling (default 2 s). */
   pollMs?: number;
+  /** The first pause when polling (default 100 ms); each next one is half as long again, up to pollMs. */
+  firstPollMs?: number;
+  /**
+   * What the finished work leaves behind (the scanned item in the library), asked while polling: a scan too quick
+   * to be seen running still ends the wait as soon as its result is there.
+   */
+  expected?: () => Promise<boolean>;
   /** In polling mode, how long "not scanning" must last, from the start, to count as done when no scan was seen. */
   settleMs?: number;
   signal?: AbortSignal;
@@ -110,7 +198,8 @@ export async function waitForScanEnd(
   options: ScanWaitOptions & { startEvent?: string; doneEvent?: string },
 ): Promise<ScanWaitResult> {
   const started = Date.now();
-  const pollMs = options.pollMs ?? 500;
+  const pollMs = options.pollMs ?? 2000;
+  const delay = pollDelays(options.firstPollMs ?? 100, pollMs);
   const settleMs = options.settleMs ?? 1500;
   const startEvent = options.startEvent ?? KODI_EVENTS.scanStarted;
   const doneEvent = options.doneEvent ?? KODI_EVENTS.scanFinished;
@@ -127,10 +216,14 @@ export async function waitForScanEnd(
       via = 'polling';
       const scanning = await isScanningVideo(conn);
       if (scanning) sawScan = true;
-      else if (sawScan || Date.now() - started >= settleMs) {
+      else if (
+        sawScan ||
+        Date.now() - started >= settleMs ||
+        (options.expected && (await options.expected()))
+      ) {
         return { finished: true, via, sawScan, waitedMs: Date.now() - started };
       }
-      await pause(Math.min(pollMs, options.timeoutMs - (Date.now() - started)), recorder, options.signal);
+      await pause(Math.min(delay(), options.timeoutMs - (Date.now() - started)), recorder, options.signal);
     } else {
       // Events are the signal; a slow poll is the safety net for one lost on a socket that stayed up.
       const safetyMs = Math.max(pollMs, Math.min(5000, options.timeoutMs / 4));
@@ -162,7 +255,8 @@ export async function waitOutRunningScan(
   for (;;) {
     const recorder = new NotificationRecorder(conn);
     try {
-      if (!(await isScanningVideo(conn))) return { waited, idle: true, waitedMs: Date.now() - started };
+      // After a wait, Kodi itself is asked: the notifications may have missed the end of that scan.
+      if (!(await isScanning(conn, waited))) return { waited, idle: true, waitedMs: Date.now() - started };
       waited = true;
       const left = options.timeoutMs - (Date.now() - started);
       if (left <= 0 || options.signal?.aborted)
