@@ -8,6 +8,7 @@ const WebSocket = require('ws');
 const helper = require('node-red-node-test-helper');
 const { RealKodi, freePort } = require('../scripts/real-kodi');
 const { storeRows } = require('./store');
+const { serverRows } = require('./servers');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -393,7 +394,11 @@ async function kodiRows(rows) {
   }
 }
 
-const SECTIONS = { kodi: kodiRows, store: async (rows) => rows.push(...(await storeRows())) };
+const SECTIONS = {
+  kodi: kodiRows,
+  servers: async (rows) => rows.push(...(await serverRows())),
+  store: async (rows) => rows.push(...(await storeRows())),
+};
 
 /** `npm run bench` runs every section; `npm run bench -- store` (or kodi) runs the ones named. */
 async function main() {
