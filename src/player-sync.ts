@@ -109,7 +109,7 @@ export = function (RED: NodeAPI): void {
           case 'jellyfin':
             return { ...base, kind: 'jellyfin', client: player.client };
           case 'plex':
-            return { ...base, kind: 'plex', client: player.client };
+            return { ...base, kind: 'plex', client: player.client, notifications: player.socket };
         }
       }),
       settings,

@@ -24,7 +24,8 @@ export = function (RED: NodeAPI): void {
       if (!MODES.includes(mode as PlexMode)) {
         throw new Error(`plex-refresh: unknown mode ${JSON.stringify(mode)}: use ${MODES.join(', ')}`);
       }
-      return plexRefresh({ client: player.client, name: player.name || player.label }, target, {
+      const plex = { client: player.client, name: player.name || player.label, notifications: player.socket };
+      return plexRefresh(plex, target, {
         mode: mode as PlexMode,
         action: changeAction(msg, def.action),
         wait: def.wait !== false,

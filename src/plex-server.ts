@@ -2,6 +2,7 @@
 import type { NodeAPI } from 'node-red';
 import { PlexClient, PlexEndpoint, plexLabel, probePlex } from './players/plex/client';
 import { registerServerConfig } from './node-red/server-config';
+import { PlexNotifications } from './players/plex/notifications';
 import { text } from './node-red/test-connection';
 
 export = function (RED: NodeAPI): void {
@@ -19,5 +20,6 @@ export = function (RED: NodeAPI): void {
     client: (endpoint) => new PlexClient(endpoint),
     check: (client) => client.serverInfo(),
     probe: probePlex,
+    socket: (endpoint) => new PlexNotifications(endpoint),
   });
 };

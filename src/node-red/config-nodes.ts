@@ -3,6 +3,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { KodiConnection } from '../players/kodi/connection';
 import type { JellyfinClient } from '../players/jellyfin/client';
 import type { PlexClient } from '../players/plex/client';
+import type { PlexNotifications } from '../players/plex/notifications';
 import { PathMapper } from '../sync/path-mapping';
 import type { StatusUser } from './users';
 
@@ -32,6 +33,8 @@ export interface JellyfinServerNode extends PlayerConfigNode<'jellyfin'> {
 
 export interface PlexServerNode extends PlayerConfigNode<'plex'> {
   client: PlexClient;
+  /** Its notification socket, shared by its flow nodes (polling when it is not up). */
+  socket?: PlexNotifications;
 }
 
 export type AnyPlayerNode = KodiPlayerNode | JellyfinServerNode | PlexServerNode;

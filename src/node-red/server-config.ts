@@ -6,7 +6,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ProbeResult } from '../core/probe';
 import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
 import { PlayerConfigNode, resolveMapper } from './config-nodes';
-import { probeOnFirstUser } from './probe';
+import { LiveSocket, probeOnFirstUser } from './probe';
 import { numberSetting } from './settings';
 import { useCatalog } from './status';
 import { originOf, registerTestConnection, text } from './test-connection';
@@ -28,7 +28,7 @@ export interface ServerEndpointBase {
 }
 
 /** A server's config node: its kind and its client. */
-type ServerNode<K extends string, C> = PlayerConfigNode<K> & { client: C };
+type ServerNode<K extends string, C> = PlayerConfigNode<K> & { client: C; socket?: LiveSocket };
 
 export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C> {
   type: string;
@@ -45,6 +45,8 @@ export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpo
   /** A call that needs the credential: the check when the first flow node registers. */
   check(client: C): Promise<unknown>;
   probe(endpoint: E): Promise<ProbeResult>;
+  /** The server's notification socket, where it has one (Plex), shared by the config node's flow nodes. */
+  socket?(endpoint: E): LiveSocket;
 }
 
 export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C>(
@@ -70,7 +72,14 @@ export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends Se
     node.label = spec.label(endpoint);
     node.client = spec.client(endpoint);
     node.mapper = resolveMapper(RED, def.mappings, node.label);
-    const users = probeOnFirstUser(node, () => spec.check(node.client));
+    node.socket = spec.socket?.(endpoint);
+    if (node.socket) {
+      node.socket.on('state', () => {
+        const reason = node.socket?.up ? undefined : node.socket?.reason;
+        if (reason) node.log(`${node.label}: notifications off (${reason}); waiting by polling`);
+      });
+    }
+    const users = probeOnFirstUser(node, () => spec.check(node.client), node.socket);
     node.register = (user) => {
       users.register(user);
     };

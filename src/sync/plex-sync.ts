@@ -4,6 +4,7 @@
  * 200 to a refresh whose path matches nothing, so only the listing tells.
  */
 import type { PlexClient } from '../players/plex/client';
+import type { PlexActivity, PlexNotifications } from '../players/plex/notifications';
 import {
   PlexItem,
   PlexSection,
@@ -39,7 +40,7 @@ const toResultItems = (items: PlexItem[]): ResultItem[] =>
   items.map((i) => ({ id: i.ratingKey, type: i.type, title: i.title, file: i.file }));
 
 export async function plexRefresh(
-  player: { client: PlexClient; name: string },
+  player: { client: PlexClient; name: string; notifications?: PlexNotifications },
   target: SyncTarget,
   options: PlexRefreshOptions = {},
 ): Promise<SyncResult> {
@@ -65,45 +66,149 @@ export async function plexRefresh(
   const pollMs = options.pollMs ?? 2000;
 
   let fallback: SyncResult['fallback'];
-  const completion = await queueFor(client).run(async () => {
-    if (mode === 'item' && action !== 'removed') {
-      const items = await find();
-      for (const item of items.slice(0, 50))
-        sent.push({ method: await refreshMetadata(client, item.ratingKey), params: {} });
-      if (items.length > 0)
-        return options.wait === false ? undefined : waitIdle(client, section, timeoutMs, pollMs, options);
-      fallback = 'path';
+  // Listening before anything is sent: the section's refresh can end before the answer to the request is read.
+  const heard = player.notifications ? new SectionActivity(player.notifications, section.key) : undefined;
+  const waitIdle = (): Promise<{ ok: boolean; via: 'event' | 'polling' }> =>
+    waitSectionDone(client, section, heard, timeoutMs, pollMs, options);
+  const refreshAndVerify = async (): Promise<SyncResult> => {
+    const completion = await queueFor(client).run(async () => {
+      if (mode === 'item' && action !== 'removed') {
+        const items = await find();
+        for (const item of items.slice(0, 50))
+          sent.push({ method: await refreshMetadata(client, item.ratingKey), params: {} });
+        if (items.length > 0) return options.wait === false ? undefined : waitIdle();
+        fallback = 'path';
+      }
+      const { folder } = splitFile(target.playerPath, target.isFile);
+      sent.push(await requestPartialScan(client, section, folder));
+      return options.wait === false ? undefined : waitIdle();
+    });
+    if (options.wait === false) return result({ status: 'sent', ok: true, fallback });
+    if (completion && !completion.ok) {
+      return result({
+        status: 'timed-out',
+        ok: false,
+        reason: `section "${section.title}" was still refreshing after ${Math.round(timeoutMs / 1000)} s`,
+        fallback,
+      });
     }
-    const { folder } = splitFile(target.playerPath, target.isFile);
-    sent.push(await requestPartialScan(client, section, folder));
-    return options.wait === false ? undefined : waitIdle(client, section, timeoutMs, pollMs, options);
-  });
-  if (options.wait === false) return result({ status: 'sent', ok: true, fallback });
-  if (completion && !completion.ok) {
+    const items = toResultItems(await find());
+    const base = { items, completion: completion?.via ?? ('polling' as const), fallback };
+    if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
+    const gone = action === 'removed';
+    if (gone ? items.length === 0 : items.length > 0)
+      return result({ ...base, status: gone ? 'removed' : 'verified', ok: true });
     return result({
-      status: 'timed-out',
+      ...base,
+      status: 'not-verified',
       ok: false,
-      reason: `section "${section.title}" was still refreshing after ${Math.round(timeoutMs / 1000)} s`,
-      fallback,
+      reason: gone
+        ? `Plex still lists ${items.map((i) => `"${i.title}"`).join(', ')}: if the files are gone, Plex keeps the ` +
+          'items in its trash until it is emptied (Settings → Library → Empty trash automatically after every scan)'
+        : `Plex scanned "${splitFile(target.playerPath, target.isFile).folder}" but section "${section.title}" has ` +
+          `no item with a file at "${target.playerPath}": check that the file is there for the server and named ` +
+          'the way Plex expects',
+    });
+  };
+  try {
+    return await refreshAndVerify();
+  } finally {
+    heard?.stop();
+  }
+}
+
+/** What the notification socket says of one section's refresh, heard from before the request on. */
+class SectionActivity {
+  private readonly wakers = new Set<() => void>();
+  /** A refresh of the section was seen starting, and ending. */
+  started = false;
+  ended = false;
+  /** The socket was up from the start and stayed up: nothing can have been missed. */
+  private readonly upAtStart: boolean;
+  private dropped = false;
+  private readonly onActivity = (a: PlexActivity): void => {
+    if (a.type !== SECTION_REFRESH || a.sectionKey !== this.sectionKey) return;
+    if (a.event === 'started') this.started = true;
+    if (a.event === 'ended') this.ended = true;
+    this.wake();
+  };
+  private readonly onState = (): void => {
+    if (!this.notifications.up) this.dropped = true;
+    this.wake();
+  };
+
+  constructor(
+    private readonly notifications: PlexNotifications,
+    private readonly sectionKey: string,
+  ) {
+    this.upAtStart = notifications.up;
+    notifications.on('activity', this.onActivity);
+    notifications.on('state', this.onState);
+  }
+
+  /** Whether every notification since the start can have reached us. */
+  reliable(): boolean {
+    return this.upAtStart && !this.dropped && this.notifications.up;
+  }
+
+  /** Resolves on the next notification for the section, a change of the socket, or after `ms`. */
+  next(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.wakers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
-  const items = toResultItems(await find());
-  const base = { items, completion: 'polling' as const, fallback };
-  if (options.verify === false) return result({ ...base, status: 'scanned', ok: true });
-  const gone = action === 'removed';
-  if (gone ? items.length === 0 : items.length > 0)
-    return result({ ...base, status: gone ? 'removed' : 'verified', ok: true });
-  return result({
-    ...base,
-    status: 'not-verified',
-    ok: false,
-    reason: gone
-      ? `Plex still lists ${items.map((i) => `"${i.title}"`).join(', ')}: if the files are gone, Plex keeps the ` +
-        'items in its trash until it is emptied (Settings → Library → Empty trash automatically after every scan)'
-      : `Plex scanned "${splitFile(target.playerPath, target.isFile).folder}" but section "${section.title}" has ` +
-        `no item with a file at "${target.playerPath}": check that the file is there for the server and named ` +
-        'the way Plex expects',
-  });
+
+  private wake(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
+  stop(): void {
+    this.notifications.off('activity', this.onActivity);
+    this.notifications.off('state', this.onState);
+    this.wake();
+  }
+}
+
+/** Plex's activity for a section's scan. */
+const SECTION_REFRESH = 'library.update.section';
+
+/**
+ * Waits until the section's refresh is over: its `ended` activity on the notification socket where that is up
+ * (with a look at the section now and then, in case a notification was lost), otherwise polling (see below).
+ */
+async function waitSectionDone(
+  client: PlexClient,
+  section: PlexSection,
+  heard: SectionActivity | undefined,
+  timeoutMs: number,
+  pollMs: number,
+  options: PlexRefreshOptions,
+): Promise<{ ok: boolean; via: 'event' | 'polling' }> {
+  const started = Date.now();
+  const settleMs = options.settleMs ?? 2000;
+  const refreshing = async (): Promise<boolean> =>
+    (await getSections(client)).find((s) => s.key === section.key)?.refreshing === true;
+  while (heard?.reliable()) {
+    if (heard.ended) return { ok: true, via: 'event' };
+    const elapsed = Date.now() - started;
+    if (elapsed >= timeoutMs || options.signal?.aborted) return { ok: false, via: 'event' };
+    // No refresh announced within the settle time (a path Plex had nothing to do for), or a long one: look.
+    if (elapsed >= settleMs && !heard.started && !(await refreshing())) return { ok: true, via: 'polling' };
+    await heard.next(Math.min(heard.started ? 5000 : settleMs, timeoutMs - elapsed), options.signal);
+  }
+  const left = Math.max(0, timeoutMs - (Date.now() - started));
+  return {
+    ...(await waitIdle(client, section, left, pollMs, options, heard?.started === true)),
+    via: 'polling',
+  };
 }
 
 /**
@@ -116,17 +221,18 @@ async function waitIdle(
   timeoutMs: number,
   pollMs: number,
   options: PlexRefreshOptions,
+  seenBefore = false,
 ): Promise<{ ok: boolean }> {
   const settleMs = options.settleMs ?? 2000;
   const started = Date.now();
-  let seen = false;
+  let seen = seenBefore;
   const outcome = await pollUntil(
     async () => (await getSections(client)).find((s) => s.key === section.key)?.refreshing === true,
     (refreshing) => {
       if (refreshing) seen = true;
       return !refreshing && (seen || Date.now() - started >= settleMs);
     },
-    { timeoutMs, pollMs: Math.min(pollMs, settleMs), signal: options.signal },
+    { timeoutMs, pollMs: Math.min(pollMs, settleMs), firstPollMs: 100, signal: options.signal },
   );
   return { ok: outcome.ok };
 }

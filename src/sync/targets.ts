@@ -4,6 +4,7 @@ import type { JellyfinClient } from '../players/jellyfin/client';
 import { getJellyfinPlayback } from '../players/jellyfin/library';
 import { getKodiPlayback } from '../players/kodi/playback';
 import type { PlexClient } from '../players/plex/client';
+import type { PlexNotifications } from '../players/plex/notifications';
 import { getPlexPlayback } from '../players/plex/library';
 import { decideActivity } from './activity';
 import type { EngineTarget } from './engine';
@@ -144,10 +145,19 @@ export function jellyfinTarget(
 
 export function plexTarget(
   key: string,
-  player: { client: PlexClient; name: string; label: string; mapper: () => PathMapper },
+  player: {
+    client: PlexClient;
+    notifications?: PlexNotifications;
+    name: string;
+    label: string;
+    mapper: () => PathMapper;
+  },
   settings: TargetSettings = {},
 ): EngineTarget {
-  return serverTarget({ refresh: plexRefresh, playback: getPlexPlayback }, key, player, settings);
+  // The refresh hears the section's end from the server's notification socket, where it is up.
+  const refresh: ServerWorkflow<PlexClient>['refresh'] = (p, target, options) =>
+    plexRefresh({ ...p, notifications: player.notifications }, target, options);
+  return serverTarget({ refresh, playback: getPlexPlayback }, key, player, settings);
 }
 
 /**
@@ -225,7 +235,7 @@ export type PlayerRef = {
 } & (
   | { kind: 'kodi'; conn: KodiConnection }
   | { kind: 'jellyfin'; client: JellyfinClient }
-  | { kind: 'plex'; client: PlexClient }
+  | { kind: 'plex'; client: PlexClient; notifications?: PlexNotifications }
 );
 
 /**

@@ -354,6 +354,58 @@ for (const target of servers) {
       });
     }
 
+    if (target.kind === 'plex') {
+      const socketUp = () =>
+        until(() => helper.getNode('server').socket.up, 'the notification socket', 10000);
+
+      it('the end of the partial scan is heard on the notification socket (token in a header, not the URL)', async function () {
+        let libraryPath;
+        if (server.sim) {
+          server.sim.addFile('/media/movies/Heard (2024)/Heard (2024).mkv', 'Heard');
+          libraryPath = '/library/movies/Heard (2024)/';
+        } else if (server.movie) libraryPath = server.movie;
+        else this.skip();
+        await load(server.sim ? undefined : []);
+        await socketUp();
+        const r = outOf(await run('refresh', { payload: libraryPath }), 1);
+        r.should.match({ status: 'verified', completion: 'event' });
+        if (!server.sim) return;
+        const asked = server.sim.socketTokens.at(-1);
+        asked.header.should.equal(server.secret);
+        asked.url.should.not.containEql(server.secret);
+      });
+
+      it('a dropped socket: polling finishes the same work while it reconnects', async function () {
+        if (!server.sim) this.skip();
+        server.sim.addFile('/media/movies/Dropped (2024)/Dropped (2024).mkv', 'Dropped');
+        await load();
+        await socketUp();
+        server.sim.dropSockets();
+        await until(() => !helper.getNode('server').socket.up, 'the socket to drop');
+        const r = outOf(await run('refresh', { payload: '/library/movies/Dropped (2024)/' }), 1);
+        r.should.match({ status: 'verified', completion: 'polling' });
+        await socketUp(); // and it comes back by itself
+      });
+
+      it('a token the socket refuses: polling does the work, and the status says so', async function () {
+        if (!server.sim) this.skip();
+        server.sim.socketMode = 'refuse';
+        try {
+          server.sim.addFile('/media/movies/Refused (2024)/Refused (2024).mkv', 'Refused');
+          await load();
+          const refresh = helper.getNode('refresh');
+          await until(
+            () => refresh.status.getCalls().some((c) => /HTTP only/.test(c.args[0].text || '')),
+            'the status "HTTP only (polling)"',
+          );
+          const r = outOf(await run('refresh', { payload: '/library/movies/Refused (2024)/' }), 1);
+          r.should.match({ status: 'verified', completion: 'polling' });
+        } finally {
+          server.sim.socketMode = 'on';
+        }
+      });
+    }
+
     it('item mode refreshes the item found by path', async function () {
       if (!server.sim) this.skip();
       const file = '/media/movies/Item Film (2005)/Item Film (2005).mkv';

@@ -3,12 +3,16 @@
 // 1.32.7+); a refresh of a path that matches nothing still answers 200; section listings are paged;
 // DELETE /library/metadata/{key} would delete files (recorded so tests can prove it is never called).
 'use strict';
+const crypto = require('node:crypto');
+const WebSocket = require('ws');
 const { HttpSim } = require('./http-sim');
 const { under } = require('./jellyfin-sim');
 
 class PlexSim extends HttpSim {
   constructor({ token = 'plex-token-abcdef123456', scanMs = 200 } = {}) {
     super();
+    /** The notification socket: 'on', 'off' (404, as an old or proxied server), or 'refuse' (401 on upgrade). */
+    this.socketMode = 'on';
     this.token = token;
     this.scanMs = scanMs;
     this.machineIdentifier = 'sim-plex-machine';
@@ -19,6 +23,63 @@ class PlexSim extends HttpSim {
     this.sessions = [];
     this.nextKey = 100;
     this.timers = [];
+  }
+
+  async start() {
+    await super.start();
+    // /:/websockets/notifications, as Plex Media Server: the token in a header (or the query), frames
+    // {NotificationContainer: {type, ...}}.
+    this.wss = new WebSocket.Server({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url, 'http://sim');
+      const token = req.headers['x-plex-token'] || url.searchParams.get('X-Plex-Token');
+      this.socketRequests = (this.socketRequests || 0) + 1;
+      this.socketTokens = [
+        ...(this.socketTokens || []),
+        { header: req.headers['x-plex-token'], url: req.url },
+      ];
+      let refuse;
+      if (url.pathname !== '/:/websockets/notifications' || this.socketMode === 'off')
+        refuse = '404 Not Found';
+      else if (token !== this.token || this.socketMode === 'refuse') refuse = '401 Unauthorized';
+      if (refuse) {
+        socket.end(`HTTP/1.1 ${refuse}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    });
+    return this;
+  }
+
+  /** Sends one notification frame to every socket. */
+  notify(container) {
+    const frame = JSON.stringify({ NotificationContainer: container });
+    for (const ws of this.wss ? this.wss.clients : []) ws.send(frame);
+  }
+
+  /** Drops every notification socket (a network hiccup, a server restart). */
+  dropSockets() {
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  activity(event, uuid, section) {
+    this.notify({
+      type: 'activity',
+      size: 1,
+      ActivityNotification: [
+        {
+          event,
+          uuid,
+          Activity: {
+            uuid,
+            type: 'library.update.section',
+            title: `Scanning ${section.title}`,
+            progress: event === 'ended' ? 100 : 0,
+            Context: { librarySectionID: section.key },
+          },
+        },
+      ],
+    });
   }
 
   addSection(title, type, paths) {
@@ -68,6 +129,7 @@ class PlexSim extends HttpSim {
   async stop() {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    if (this.wss) for (const ws of this.wss.clients) ws.terminate();
     await super.stop();
   }
 
@@ -122,12 +184,32 @@ class PlexSim extends HttpSim {
       }
       const path = req.query.path;
       section.refreshing = true;
+      const uuid = crypto.randomUUID();
+      this.activity('started', uuid, section);
       this.timers.push(
         setTimeout(() => {
           // 200 was already sent, even for a path that matches nothing
+          const before = new Set(this.items.map((i) => i.ratingKey));
           if (path === undefined) for (const l of section.Location) this.scanSection(section, l.path);
           else if (section.Location.some((l) => under(path, l.path))) this.scanSection(section, path);
+          const added = this.items.filter((i) => !before.has(i.ratingKey));
+          if (added.length > 0) {
+            this.notify({
+              type: 'timeline',
+              size: added.length,
+              TimelineEntry: added.map((i) => ({
+                identifier: 'com.plexapp.plugins.library',
+                itemID: i.ratingKey,
+                sectionID: section.key,
+                type: i.type === 'episode' ? 4 : 1,
+                title: i.title,
+                state: 5,
+              })),
+            });
+          }
           section.refreshing = false;
+          this.refreshEndedAt = Date.now();
+          this.activity('ended', uuid, section);
         }, this.scanMs),
       );
       return res.writeHead(200).end();
