@@ -8,7 +8,7 @@ const WebSocket = require('ws');
 const helper = require('node-red-node-test-helper');
 const { RealKodi, freePort } = require('../scripts/real-kodi');
 const { storeRows } = require('./store');
-const { serverRows } = require('./servers');
+const { plexRows, serverRows } = require('./servers');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -396,7 +396,7 @@ async function kodiRows(rows) {
 
 const SECTIONS = {
   kodi: kodiRows,
-  servers: async (rows) => rows.push(...(await serverRows())),
+  servers: async (rows) => rows.push(...(await serverRows()), ...(await plexRows())),
   store: async (rows) => rows.push(...(await storeRows())),
 };
 
