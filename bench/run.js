@@ -231,7 +231,8 @@ async function kodiRows(rows) {
       "1b. new movie (no batching window): Kodi's own scan as the limit",
       `player-sync p50 ${fmt(pct(ours, 0.5))}, p95 ${fmt(pct(ours, 0.95))}`,
       `Kodi's scan alone p50 ${fmt(pct(own, 0.5))}, p95 ${fmt(pct(own, 0.95))}`,
-      `+${fmt(pct(ours, 0.5) - pct(own, 0.5))} at p50 (target ≤ 25 ms)`,
+      `${pct(ours, 0.5) >= pct(own, 0.5) ? '+' : '−'}${fmt(Math.abs(pct(ours, 0.5) - pct(own, 0.5)))} at p50 ` +
+        '(target ≤ 25 ms)',
     ]);
     rows.push([
       "1c. new movie (no batching window), Kodi's WebSocket off",

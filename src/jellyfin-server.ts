@@ -11,6 +11,7 @@ export = function (RED: NodeAPI): void {
     secret: 'apiKey',
     endpoint: (base, settings, apiKey, id) => ({
       ...base,
+      server: settings.server === 'emby' ? 'emby' : 'jellyfin',
       apiKey,
       userId: text(settings.userId).trim() || undefined,
       deviceId: id ? `player-sync-${id}` : 'player-sync-test-connection',

@@ -3,7 +3,7 @@
  * library really holds, or no longer holds, the item. Jellyfin answers 204 to /Library/Media/Updated whatever
  * the path, and acts only after its LibraryMonitorDelay (60 s by default): the wait allows for that.
  */
-import type { JellyfinClient } from '../players/jellyfin/client';
+import { JellyfinClient, productOf } from '../players/jellyfin/client';
 import {
   ItemRefreshOptions,
   JellyfinItem,
@@ -67,6 +67,7 @@ export async function jellyfinRefresh(
   const mode = options.mode ?? 'immediate';
   const { sent, result } = startResult('jellyfin', player.name, target, actionName(action), { mode });
 
+  const product = productOf(client.endpoint);
   const libs = await getLibraries(client);
   const lib = libraryFor(libs, target.playerPath);
   if (!lib) {
@@ -74,7 +75,7 @@ export async function jellyfinRefresh(
       status: 'not-verified',
       ok: false,
       reason:
-        `"${target.playerPath}" is in no Jellyfin library (${describeLibraries(libs)}), and Jellyfin ignores ` +
+        `"${target.playerPath}" is in no ${product} library (${describeLibraries(libs)}), and ${product} ignores ` +
         'changes there: add the folder to a library, or fix the path mapping',
     });
   }
@@ -160,8 +161,8 @@ export async function jellyfinRefresh(
     status: 'not-verified',
     ok: false,
     reason: expectGone
-      ? `Jellyfin still lists ${items.map((i) => `"${i.title}"`).join(', ')} after ${seconds} s`
-      : `after ${seconds} s Jellyfin has no${action === 'updated' ? ' freshly refreshed' : ''} item at ` +
+      ? `${product} still lists ${items.map((i) => `"${i.title}"`).join(', ')} after ${seconds} s`
+      : `after ${seconds} s ${product} has no${action === 'updated' ? ' freshly refreshed' : ''} item at ` +
         `"${target.playerPath}" in library "${lib.Name}": check that the file is there for the server and that ` +
         "the timeout allows for the server's library monitor delay (Dashboard → Libraries)",
   });

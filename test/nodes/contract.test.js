@@ -34,7 +34,14 @@ function flow(kind, server, rules, nodeSettings = {}) {
   const z = 'tab';
   const config =
     kind === 'jellyfin'
-      ? { id: 'server', type: 'jellyfin-server', name: 'Den', url: server.url, mappings: 'maps' }
+      ? {
+          id: 'server',
+          type: 'jellyfin-server',
+          name: 'Den',
+          server: server.emby ? 'emby' : 'jellyfin',
+          url: server.url,
+          mappings: 'maps',
+        }
       : {
           id: 'server',
           type: 'plex-server',
@@ -85,6 +92,17 @@ const servers = [
   },
   {
     kind: 'jellyfin',
+    name: 'Emby simulator',
+    emby: true,
+    async start() {
+      const sim = await new JellyfinSim({ monitorDelayMs: 150, emby: true }).start();
+      sim.addLibrary('Movies', 'movies', ['/media/movies']);
+      sim.addLibrary('Shows', 'tvshows', ['/media/tv']);
+      return { sim, url: sim.url, secret: sim.apiKey };
+    },
+  },
+  {
+    kind: 'jellyfin',
     name: 'real Jellyfin',
     skip:
       !(process.env.JELLYFIN_URL && process.env.JELLYFIN_API_KEY) &&
@@ -124,6 +142,8 @@ const servers = [
 for (const target of servers) {
   describe(`contract: ${target.name}`, function () {
     this.timeout(30000);
+    /** How the nodes name the server in their texts. */
+    const product = target.emby ? 'Emby' : target.kind === 'jellyfin' ? 'Jellyfin' : 'Plex';
     let server;
     const creds = (secret = server.secret) => ({
       server: target.kind === 'jellyfin' ? { apiKey: secret } : { token: secret },
@@ -136,7 +156,7 @@ for (const target of servers) {
         console.log(`    (skipped: ${target.skip})`);
         this.skip();
       }
-      server = await target.start();
+      server = { ...(await target.start()), emby: target.emby };
       await new Promise((resolve) => helper.startServer(resolve));
     });
     after(async function () {
@@ -162,7 +182,7 @@ for (const target of servers) {
       r.should.match({ status: 'not-verified', ok: false, sent: [] });
       r.reason.should.match(
         target.kind === 'jellyfin'
-          ? /is in no Jellyfin library \(.+\)/
+          ? new RegExp(`is in no ${product} library \\(.+\\)`)
           : /is in no Plex library section \(.+: .+\)/,
       );
       if (server.sim)
@@ -178,7 +198,9 @@ for (const target of servers) {
       (out.error !== undefined).should.be.true(JSON.stringify(out.msg.payload));
       out.error.message.should.match(
         target.kind === 'jellyfin'
-          ? /Jellyfin "Den" .*: GET \/Library\/VirtualFolders failed: the API key was refused \(HTTP 401\)/
+          ? new RegExp(
+              `${product} "Den" .*: GET /Library/VirtualFolders failed: the API key was refused \\(HTTP 401\\)`,
+            )
           : /Plex "Attic" .*: GET \/library\/sections failed: the token is dead \(HTTP 401\)/,
       );
       out.error.message.should.not.containEql('wrong-secret-123');
@@ -252,7 +274,7 @@ for (const target of servers) {
       r.should.match({ status: 'not-verified', items: [] });
       r.sent.should.have.length(1); // the server said yes to it
       r.reason.should.match(
-        target.kind === 'jellyfin' ? /Jellyfin has no item at/ : /has no item with a file at/,
+        target.kind === 'jellyfin' ? new RegExp(`${product} has no item at`) : /has no item with a file at/,
       );
     });
 
@@ -333,6 +355,8 @@ for (const target of servers) {
         r.sent[0].method.should.equal(`POST /Items/${show.Id}/Refresh`);
         r.sent[0].params.itemPath.should.equal('/media/tv/Known Show');
         r.items[0].title.should.equal('Episode One');
+        // Jellyfin's refresh has no Recursive (Emby's has): a folder's refresh finds new sub-folders by itself.
+        if (!target.emby) server.sim.itemRefreshQueries.at(-1).should.not.have.property('Recursive');
       });
 
       it('gentle: tells Jellyfin the folder changed and lets it wait for files to settle', async function () {
@@ -514,8 +538,21 @@ for (const target of servers) {
         server.sim.cancelledScans.should.equal(1);
       });
 
+      it('Emby: the API under /emby, its token header, and Recursive on the item refresh', async function () {
+        if (!server.sim || !target.emby) this.skip();
+        server.sim.addFile('/media/movies/Emby Film (2024)/Emby Film.mkv', 'Emby Film');
+        await load();
+        const r = outOf(await run('refresh', { payload: '/library/movies/Emby Film (2024)/' }), 1);
+        r.should.match({ status: 'verified', mode: 'immediate', player: 'Den' });
+        const calls = since();
+        calls.every((q) => q.raw.startsWith('/emby/')).should.be.true(calls.map((q) => q.raw).join(', '));
+        calls.every((q) => q.headers['x-emby-token'] === server.secret).should.be.true();
+        calls.some((q) => 'authorization' in q.headers).should.be.false('no MediaBrowser header to Emby');
+        server.sim.itemRefreshQueries.at(-1).should.match({ Recursive: 'true' });
+      });
+
       it('the simulator refuses legacy auth headers, as Jellyfin 12 does', async function () {
-        if (!server.sim) this.skip();
+        if (!server.sim || target.emby) this.skip();
         const res = await fetch(`${server.url}/System/Info`, { headers: { 'X-Emby-Token': server.secret } });
         res.status.should.equal(401);
       });

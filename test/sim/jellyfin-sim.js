@@ -17,8 +17,11 @@ class JellyfinSim extends HttpSim {
     monitorDelayMs = 200,
     scanMs = 300,
     refreshMs = 30,
+    emby = false,
   } = {}) {
     super();
+    /** Emby instead of Jellyfin: the API under /emby, the token in X-Emby-Token, Recursive on item refreshes. */
+    this.emby = emby;
     this.apiKey = apiKey;
     this.legacyAuth = legacyAuth;
     this.monitorDelayMs = monitorDelayMs;
@@ -106,6 +109,7 @@ class JellyfinSim extends HttpSim {
   }
 
   token(req) {
+    if (this.emby) return req.headers['x-emby-token'];
     const auth = req.headers.authorization || '';
     const m = /^MediaBrowser\s.*Token="([^"]*)"/.exec(auth);
     if (m) return m[1];
@@ -114,6 +118,11 @@ class JellyfinSim extends HttpSim {
   }
 
   handle(req, res) {
+    if (this.emby) {
+      // Emby's API lives under /emby; the log keeps the path without it, so that tests read the same paths.
+      if (!req.path.startsWith('/emby/')) return res.writeHead(404).end();
+      req.path = req.path.slice('/emby'.length);
+    }
     const info = { ServerName: this.serverName, Version: this.version, Id: 'sim-jellyfin-id' };
     if (req.method === 'GET' && req.path === '/System/Info/Public') return this.json(res, 200, info);
     if (this.token(req) !== this.apiKey) return res.writeHead(401).end();
@@ -160,6 +169,7 @@ class JellyfinSim extends HttpSim {
     }
     if ((m = /^POST \/Items\/([0-9a-f]+)\/Refresh$/.exec(route))) {
       this.itemRefreshes.push(m[1]);
+      this.itemRefreshQueries = [...(this.itemRefreshQueries || []), req.query];
       // A library (its CollectionFolder) or a folder item (a show): its folders are walked at once, as Jellyfin's
       // ValidateChildren does, finding what is new or gone below it (no LibraryMonitorDelay: that is for
       // Media/Updated).

@@ -1,10 +1,18 @@
-/** Jellyfin REST client (10.8 and later). Knows nothing of Node-RED. */
+/**
+ * Jellyfin REST client (10.8 and later), and Emby's: the same library endpoints under `/emby`, with Emby's auth
+ * header (`X-Emby-Token`, `X-Emby-Authorization: Emby ...`). Knows nothing of Node-RED.
+ */
 import type { FixTexts, StatusMeanings } from '../errors';
 import { HttpPlayerClient, probeTwoSteps } from '../http-client';
 import { obj, optStr } from '../shape';
 import type { ProbeResult } from '../../core/probe';
 
+/** Which server the endpoint is: Jellyfin, or Emby (from which Jellyfin was forked, its API still close). */
+export type MediaBrowserKind = 'jellyfin' | 'emby';
+
 export interface JellyfinEndpoint {
+  /** Jellyfin (the default) or Emby. */
+  server?: MediaBrowserKind;
   name: string;
   url: string;
   apiKey: string;
@@ -31,6 +39,16 @@ export const JELLYFIN_FIXES: FixTexts = {
   'not-found': 'The item or endpoint does not exist on this server (is the Jellyfin version 10.8 or later?)',
 };
 
+/** The same for Emby. */
+export const EMBY_FIXES: FixTexts = {
+  ...JELLYFIN_FIXES,
+  unreachable: 'Check the URL and that Emby runs (default port 8096)',
+  timeout: 'Emby did not answer in time: check that it is up and not overloaded',
+  auth: 'Create an API key in Emby (Settings → Advanced → API Keys)',
+  protocol: 'Check the URL: it must point at Emby itself (the API is called under /emby)',
+  http: 'See the Emby log for details',
+};
+
 export interface JellyfinPublicInfo {
   ServerName?: string;
   Version?: string;
@@ -51,9 +69,32 @@ function quoteSafe(value: string): string {
   return value.replace(/["\\\r\n]/g, '');
 }
 
-export function jellyfinLabel(e: Pick<JellyfinEndpoint, 'name' | 'url'>): string {
+/** "Jellyfin" or "Emby", for labels and texts. */
+export function productOf(e: Pick<JellyfinEndpoint, 'server'>): string {
+  return e.server === 'emby' ? 'Emby' : 'Jellyfin';
+}
+
+export function jellyfinLabel(e: Pick<JellyfinEndpoint, 'name' | 'url' | 'server'>): string {
   const where = e.url.trim() || 'no URL set';
-  return e.name ? `Jellyfin "${e.name}" (${where})` : `Jellyfin (${where})`;
+  const product = productOf(e);
+  return e.name ? `${product} "${e.name}" (${where})` : `${product} (${where})`;
+}
+
+/** Emby's auth headers: its token header and its own scheme (Jellyfin 12 refuses both, so never sent there). */
+export function embyAuthorization(apiKey: string, deviceId: string): Record<string, string> {
+  return {
+    'X-Emby-Token': quoteSafe(apiKey),
+    'X-Emby-Authorization':
+      `Emby Client="${CLIENT_NAME}", Device="Node-RED", DeviceId="${quoteSafe(deviceId)}", ` +
+      `Version="${CLIENT_VERSION}"`,
+  };
+}
+
+/** Emby serves its API under /emby. */
+function baseUrl(e: JellyfinEndpoint): string {
+  if (e.server !== 'emby') return e.url;
+  const trimmed = e.url.trim().replace(/\/+$/, '');
+  return /\/emby$/i.test(trimmed) ? trimmed : `${trimmed}/emby`;
 }
 
 /** The only auth header we send: no X-Emby-Token, no api_key query (both are legacy and off in Jellyfin 12). */
@@ -78,16 +119,18 @@ export class JellyfinClient extends HttpPlayerClient {
   constructor(readonly endpoint: JellyfinEndpoint) {
     super({
       label: jellyfinLabel(endpoint),
-      url: endpoint.url,
+      url: baseUrl(endpoint),
       timeoutMs: endpoint.timeoutMs,
       maxListingBytes: endpoint.maxListingBytes,
       headers: { Accept: 'application/json' },
-      fixes: JELLYFIN_FIXES,
+      fixes: endpoint.server === 'emby' ? EMBY_FIXES : JELLYFIN_FIXES,
       statusMeanings: STATUS_MEANINGS,
-      credential: () =>
-        endpoint.apiKey
-          ? { Authorization: jellyfinAuthorization(endpoint.apiKey, endpoint.deviceId) }
-          : undefined,
+      credential: () => {
+        if (!endpoint.apiKey) return undefined;
+        return endpoint.server === 'emby'
+          ? embyAuthorization(endpoint.apiKey, endpoint.deviceId)
+          : { Authorization: jellyfinAuthorization(endpoint.apiKey, endpoint.deviceId) };
+      },
       missingCredential: 'no API key is set',
     });
   }

@@ -168,7 +168,11 @@ export async function refreshItem(
   id: string,
   options: ItemRefreshOptions,
 ): Promise<void> {
-  await client.request('POST', `/Items/${encodeURIComponent(id)}/Refresh`, { params: { ...options } });
+  // Emby's refresh takes Recursive (Jellyfin's has no such parameter: a folder's refresh finds new sub-folders).
+  const recursive = client.endpoint.server === 'emby' ? { Recursive: true } : {};
+  await client.request('POST', `/Items/${encodeURIComponent(id)}/Refresh`, {
+    params: { ...options, ...recursive },
+  });
 }
 
 /** A full library scan. It cancels a running scan and queues it again. */
