@@ -4,6 +4,7 @@
 // DELETE /Items/{id} would delete files (recorded so tests can prove it is never called).
 'use strict';
 const crypto = require('node:crypto');
+const WebSocket = require('ws');
 const { HttpSim } = require('./http-sim');
 
 const hex = () => crypto.randomBytes(16).toString('hex');
@@ -102,7 +103,51 @@ class JellyfinSim extends HttpSim {
     this.timers.push(setTimeout(fn, ms));
   }
 
+  /**
+   * The WebSocket, as Jellyfin's (Session/SessionWebSocketListener.cs, WebSocketListeners/SessionInfoWebSocketListener.cs):
+   * any path upgrades when the token is good (`?ApiKey=` or the Authorization header); ForceKeepAlive (Data 60)
+   * on connect; KeepAlive answered; SessionsStart "initialDelayMs,intervalMs" subscribes to "Sessions" (API keys
+   * may, from 10.10.6), sent when the sessions change. A socket opened with an API key is a session without a
+   * user: the library messages (LibraryChanged, RefreshProgress) go to users' sessions only, so it gets none.
+   */
+  async start() {
+    await super.start();
+    this.wss = new WebSocket.Server({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url, 'http://sim');
+      const token =
+        url.searchParams.get('ApiKey') || this.token({ headers: req.headers, query: {} }) || undefined;
+      if (token !== this.apiKey) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.subscribed = false;
+        ws.send(JSON.stringify({ MessageType: 'ForceKeepAlive', Data: 60 }));
+        ws.on('message', (raw) => {
+          let msg;
+          try {
+            msg = JSON.parse(String(raw));
+          } catch {
+            return;
+          }
+          if (msg.MessageType === 'KeepAlive') ws.send(JSON.stringify({ MessageType: 'KeepAlive' }));
+          if (msg.MessageType === 'SessionsStart') ws.subscribed = true;
+          if (msg.MessageType === 'SessionsStop') ws.subscribed = false;
+        });
+      });
+    });
+    return this;
+  }
+
+  /** The sessions changed (playback started or stopped): subscribers get "Sessions". */
+  sessionsChanged() {
+    const frame = JSON.stringify({ MessageType: 'Sessions', Data: this.sessions });
+    for (const ws of this.wss ? this.wss.clients : []) if (ws.subscribed) ws.send(frame);
+  }
+
   async stop() {
+    if (this.wss) for (const ws of this.wss.clients) ws.terminate();
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     await super.stop();
