@@ -1,0 +1,237 @@
+/**
+ * Who watches what: the watch-activity domain, for every kind of player. Observations of a player's sessions come
+ * in (from its notifications, or a poll), events go out: started, paused, resumed, progress, stopped, completed.
+ *
+ * Watched time counts the wall-clock time a session was seen playing, so pauses and seeks do not count. A play
+ * is completed when its position reaches the threshold (85 % by default) and it was watched for at least the
+ * minimum (120 s by default, to ignore zapping), at most once per user, item and day; those completions are kept
+ * in the store, so a restart does not complete the same play twice. Knows nothing of Node-RED.
+ */
+import type { Collection } from './store';
+import { isObject } from '../core/values';
+
+/** One playing session as a player reports it, in the same words for Kodi, Jellyfin and Plex. */
+export interface WatchObservation {
+  /** Stable while the session lasts: Kodi's player id, Jellyfin's session id, Plex's session key. */
+  sessionId: string;
+  user?: string;
+  device?: string;
+  item: WatchItem;
+  /** Where playback is, in seconds, and how long the item runs. */
+  positionS?: number;
+  runtimeS?: number;
+  paused: boolean;
+}
+
+export interface WatchItem {
+  /** movie, episode, song… as the player names it */
+  type: string;
+  title: string;
+  /** The player's own id of the item, where it has one. */
+  id?: string;
+  year?: number;
+  show?: string;
+  season?: number;
+  episode?: number;
+  ids?: { imdb?: string; tmdb?: number; tvdb?: number };
+  playerPath?: string;
+  libraryPath?: string;
+}
+
+export type WatchTopic = 'started' | 'paused' | 'resumed' | 'progress' | 'stopped' | 'completed';
+
+export interface WatchEvent {
+  topic: WatchTopic;
+  sessionId: string;
+  user?: string;
+  device?: string;
+  item: WatchItem;
+  positionS?: number;
+  runtimeS?: number;
+  /** Position as a percentage of the runtime, one decimal. */
+  percent?: number;
+  /** Seconds seen playing, pauses and seeks excluded. */
+  watchedS: number;
+  /** When the session was first seen (ms since the epoch). */
+  startedAt: number;
+}
+
+export interface WatchOptions {
+  /** Percent of the runtime the position must reach for a completion (default 85). */
+  thresholdPercent?: number;
+  /** Seconds that must have been watched for a completion (default 120). */
+  minimumWatchedS?: number;
+  /** How often a progress event is given while playing, in ms; 0 for none (default 0). */
+  progressEveryMs?: number;
+}
+
+interface Session {
+  obs: WatchObservation;
+  startedAt: number;
+  /** When it was last seen, and whether it was playing then. */
+  seenAt: number;
+  watchedMs: number;
+  progressAt: number;
+  completed: boolean;
+}
+
+/** A completion remembered in the store: who completed which item on which day (the key says it all). */
+export interface CompletionRecord {
+  at: number;
+}
+
+/** The store's record of a completion, checked when read back; undefined drops it. */
+export function checkCompletion(value: unknown): CompletionRecord | undefined {
+  return isObject(value) && typeof value.at === 'number' && Number.isFinite(value.at)
+    ? { at: value.at }
+    : undefined;
+}
+
+/** The day (UTC) of a time, for "once per user, item and day". */
+const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Who completed what, for the dedup key: the user, and the item's most stable name. */
+function completionKey(obs: WatchObservation, at: number): string {
+  const { item } = obs;
+  const what =
+    item.libraryPath ?? item.playerPath ?? item.id ?? `${item.type}:${item.show ?? ''}:${item.title}`;
+  return `${dayOf(at)}|${obs.user ?? ''}|${what}`.slice(0, 1000);
+}
+
+/** How long completions are remembered: a little over a day is all "once per day" needs. */
+const KEEP_COMPLETIONS_MS = 3 * 24 * 3600 * 1000;
+
+export class WatchTracker {
+  private readonly sessions = new Map<string, Session>();
+  private readonly threshold: number;
+  private readonly minimumMs: number;
+  private readonly progressEveryMs: number;
+
+  constructor(
+    options: WatchOptions = {},
+    /** Where completions are remembered across restarts (a store collection, or none). */
+    private readonly completions?: Collection<CompletionRecord>,
+  ) {
+    this.threshold = options.thresholdPercent ?? 85;
+    this.minimumMs = (options.minimumWatchedS ?? 120) * 1000;
+    this.progressEveryMs = options.progressEveryMs ?? 0;
+  }
+
+  /** Sessions being followed now. */
+  get active(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * The player's sessions as they are now (every one it has: a session it no longer lists has stopped); returns
+   * the events this makes, in order.
+   */
+  observe(observations: readonly WatchObservation[], now = Date.now()): WatchEvent[] {
+    const events: WatchEvent[] = [];
+    const seen = new Set<string>();
+    for (const obs of observations) {
+      seen.add(obs.sessionId);
+      const known = this.sessions.get(obs.sessionId);
+      if (!known || !sameItem(known.obs.item, obs.item)) {
+        // A new session, or a new item in the same session (the next episode): the old play has stopped.
+        if (known) events.push(...this.end(known, now));
+        const session: Session = {
+          obs,
+          startedAt: now,
+          seenAt: now,
+          watchedMs: 0,
+          progressAt: now,
+          completed: false,
+        };
+        this.sessions.set(obs.sessionId, session);
+        events.push(this.event('started', session));
+        if (obs.paused) events.push(this.event('paused', session));
+        continue;
+      }
+      // Time seen playing since the last look counts as watched; a pause or a seek does not add to it.
+      if (!known.obs.paused) known.watchedMs += Math.max(0, now - known.seenAt);
+      const wasPaused = known.obs.paused;
+      known.obs = obs;
+      known.seenAt = now;
+      if (!wasPaused && obs.paused) events.push(this.event('paused', known));
+      if (wasPaused && !obs.paused) events.push(this.event('resumed', known));
+      if (this.progressEveryMs > 0 && !obs.paused && now - known.progressAt >= this.progressEveryMs) {
+        known.progressAt = now;
+        events.push(this.event('progress', known));
+      }
+      events.push(...this.completion(known, now));
+    }
+    for (const [id, session] of this.sessions) {
+      if (seen.has(id)) continue;
+      events.push(...this.end(session, now));
+    }
+    return events;
+  }
+
+  /** The player says one session stopped (Kodi's Player.OnStop), without a new list of sessions. */
+  stopped(sessionId: string, now = Date.now()): WatchEvent[] {
+    const session = this.sessions.get(sessionId);
+    return session ? this.end(session, now) : [];
+  }
+
+  /** Every session ends (the node closes, the player went away): no events, no completions. */
+  forget(): void {
+    this.sessions.clear();
+  }
+
+  /** Completions older than a few days, dropped from the store (called now and then). */
+  prune(now = Date.now()): void {
+    if (!this.completions) return;
+    const old: string[] = [];
+    for (const key of this.completions.keys()) {
+      const record = this.completions.get(key);
+      if (!record || now - record.at > KEEP_COMPLETIONS_MS) old.push(key);
+    }
+    if (old.length > 0) this.completions.deleteMany(old);
+  }
+
+  private end(session: Session, now: number): WatchEvent[] {
+    if (!session.obs.paused) session.watchedMs += Math.max(0, now - session.seenAt);
+    session.seenAt = now;
+    this.sessions.delete(session.obs.sessionId);
+    // A play that reached the threshold before it stopped completes now (the last look may have been before).
+    return [...this.completion(session, now), this.event('stopped', session)];
+  }
+
+  private completion(session: Session, now: number): WatchEvent[] {
+    if (session.completed) return [];
+    const percent = percentOf(session.obs);
+    if (percent === undefined || percent < this.threshold || session.watchedMs < this.minimumMs) return [];
+    session.completed = true;
+    const key = completionKey(session.obs, now);
+    if (this.completions?.has(key)) return []; // completed already today (before a restart, or another session)
+    this.completions?.set(key, { at: now });
+    return [this.event('completed', session)];
+  }
+
+  private event(topic: WatchTopic, session: Session): WatchEvent {
+    const { obs } = session;
+    return {
+      topic,
+      sessionId: obs.sessionId,
+      user: obs.user,
+      device: obs.device,
+      item: obs.item,
+      positionS: obs.positionS,
+      runtimeS: obs.runtimeS,
+      percent: percentOf(obs),
+      watchedS: Math.round(session.watchedMs / 100) / 10,
+      startedAt: session.startedAt,
+    };
+  }
+}
+
+function percentOf(obs: WatchObservation): number | undefined {
+  if (obs.positionS === undefined || !obs.runtimeS) return undefined;
+  return Math.round((obs.positionS / obs.runtimeS) * 1000) / 10;
+}
+
+function sameItem(a: WatchItem, b: WatchItem): boolean {
+  if (a.id !== undefined || b.id !== undefined) return a.id === b.id;
+  return a.type === b.type && a.title === b.title && a.playerPath === b.playerPath;
+}

@@ -1,0 +1,137 @@
+'use strict';
+// Who watches what, without Node-RED and without a clock: the player's sessions as they are at given moments in,
+// the events out. Watched time excludes pauses and seeks; a play completes at 85 % after 120 s watched, once per
+// user, item and day, remembered in the store across restarts.
+require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { WatchTracker, checkCompletion } = require('../../nodes/sync/watch');
+const { Store } = require('../../nodes/sync/store');
+
+const S = 1000; // ms in a second
+const film = { type: 'movie', title: 'Inception', id: 'm1', libraryPath: '/movies/Inception (2010)/' };
+/** The one session of a player, at a position, playing or paused. */
+const at = (positionS, { paused = false, item = film, user = 'anna', sessionId = 's1' } = {}) => [
+  { sessionId, user, device: 'Living room', item, positionS, runtimeS: 200, paused },
+];
+const topics = (events) => events.map((e) => e.topic);
+
+describe('watch activity (no Node-RED)', function () {
+  it('started, paused, resumed, completed, stopped; watched time without the pause and the seek', function () {
+    const t = new WatchTracker();
+    const events = [
+      ...t.observe(at(0), 0),
+      ...t.observe(at(100, { paused: true }), 100 * S), // 100 s watched, then a pause
+      ...t.observe(at(100), 105 * S), // 5 s paused: not watched
+      ...t.observe(at(180), 125 * S), // 20 s more, and a seek from 120 to 180 (past 85 %)
+      ...t.observe([], 126 * S), // gone from the player's list: stopped
+    ];
+    topics(events).should.eql(['started', 'paused', 'resumed', 'completed', 'stopped']);
+    const byTopic = Object.fromEntries(events.map((e) => [e.topic, e]));
+    byTopic.paused.watchedS.should.equal(100);
+    byTopic.completed.should.match({
+      watchedS: 120,
+      percent: 90,
+      positionS: 180,
+      runtimeS: 200,
+      user: 'anna',
+    });
+    byTopic.stopped.watchedS.should.equal(121);
+    byTopic.started.should.match({ sessionId: 's1', device: 'Living room', item: film, startedAt: 0 });
+    t.active.should.equal(0);
+  });
+
+  it('zapping is no completion: a seek to the end after 30 s', function () {
+    const t = new WatchTracker();
+    topics([...t.observe(at(0), 0), ...t.observe(at(190), 30 * S), ...t.observe([], 31 * S)]).should.eql([
+      'started',
+      'stopped',
+    ]);
+  });
+
+  it('the thresholds are settings', function () {
+    const t = new WatchTracker({ thresholdPercent: 50, minimumWatchedS: 10 });
+    topics([...t.observe(at(0), 0), ...t.observe(at(101), 11 * S)]).should.eql(['started', 'completed']);
+  });
+
+  it('a new item in the same session ends the old play and starts the next (the next episode)', function () {
+    const t = new WatchTracker();
+    const next = { type: 'episode', title: 'Pilot', id: 'e2', show: 'Show', season: 1, episode: 2 };
+    const events = [...t.observe(at(10), 0), ...t.observe(at(0, { item: next }), 50 * S)];
+    events
+      .map((e) => [e.topic, e.item.title])
+      .should.eql([
+        ['started', 'Inception'],
+        ['stopped', 'Inception'],
+        ['started', 'Pilot'],
+      ]);
+  });
+
+  it('progress comes at most once a minute while playing, none while paused', function () {
+    const t = new WatchTracker({ progressEveryMs: 60 * S });
+    const events = [];
+    for (let s = 0; s <= 180; s += 10)
+      events.push(...t.observe(at(s, { paused: s > 150 && s < 180 }), s * S));
+    events
+      .filter((e) => e.topic === 'progress')
+      .map((e) => e.positionS)
+      .should.eql([60, 120, 180]);
+  });
+
+  it('one completion per user, item and day, also after a restart (the store remembers)', function () {
+    const completions = new Store(undefined).collection('watch-test', checkCompletion);
+    const play = (tracker, user, day) => {
+      const start = day * 24 * 3600 * S;
+      return topics([
+        ...tracker.observe(at(0, { user }), start),
+        ...tracker.observe(at(180, { user }), start + 150 * S),
+        ...tracker.observe([], start + 151 * S),
+      ]);
+    };
+    play(new WatchTracker({}, completions), 'anna', 0).should.containEql('completed');
+    // Node-RED restarted: a new tracker, the same store.
+    play(new WatchTracker({}, completions), 'anna', 0).should.not.containEql('completed');
+    play(new WatchTracker({}, completions), 'ben', 0).should.containEql('completed');
+    play(new WatchTracker({}, completions), 'anna', 1).should.containEql('completed');
+  });
+
+  it('completions are kept on disk, read back checked, and old ones pruned', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-watch-'));
+    try {
+      const open = () => {
+        const c = new Store(dir).collection('watch-completions', checkCompletion);
+        c.load();
+        return c;
+      };
+      let completions = open();
+      const t = new WatchTracker({}, completions);
+      t.observe(at(0), 0);
+      topics(t.observe(at(180), 150 * S)).should.eql(['completed']);
+      await completions.close();
+      completions = open();
+      completions.size.should.equal(1);
+      // A restart within the day: not again.
+      const again = new WatchTracker({}, completions);
+      again.observe(at(0), 200 * S);
+      topics(again.observe(at(180), 350 * S)).should.eql([]);
+      // Days later, the old record goes.
+      again.prune(10 * 24 * 3600 * S);
+      completions.size.should.equal(0);
+      await completions.close();
+      (checkCompletion({ at: 'yesterday' }) === undefined).should.be.true();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stopped() ends one session at once (Kodi says Player.OnStop); forget() ends all without events', function () {
+    const t = new WatchTracker();
+    t.observe([...at(0), ...at(0, { sessionId: 's2', user: 'ben' })], 0);
+    topics(t.stopped('s1', 10 * S)).should.eql(['stopped']);
+    t.stopped('unknown', 11 * S).should.eql([]);
+    t.forget();
+    t.active.should.equal(0);
+    t.observe([], 12 * S).should.eql([]);
+  });
+});
