@@ -371,6 +371,7 @@ describe('the editor in Chromium', function () {
     { type: 'kodi-remove', config: 'kodi', bad: { timeout: '-' }, good: { timeout: '15' } },
     { type: 'kodi-clean', config: 'kodi', bad: { maxShare: '150' }, good: { maxShare: '10' } },
     { type: 'active-check', config: 'kodi', good: { name: 'Anyone watching?' } },
+    { type: 'watch-activity', config: 'kodi', bad: { threshold: '150' }, good: { threshold: '90' } },
     { type: 'wait-scan-finished', config: 'kodi', bad: { timeout: 'long' }, good: { timeout: '120' } },
     {
       type: 'jellyfin-refresh',
@@ -570,7 +571,9 @@ describe('the editor in Chromium', function () {
       const firstPara = (await help.locator('p').first().innerText()).trim();
       firstPara.length.should.be.within(20, 300, `${type}: a one-line summary first`);
       if (FLOW_TYPES.includes(type)) {
-        headings.should.containEql('Inputs', `${type} help: Inputs`);
+        // Node-RED's style: an Inputs section for a node that has an input.
+        const inputs = await page.evaluate((t) => RED.nodes.getType(t).inputs, type);
+        if (inputs > 0) headings.should.containEql('Inputs', `${type} help: Inputs`);
         headings.should.containEql('Outputs', `${type} help: Outputs`);
         const outputs = await page.evaluate((t) => RED.nodes.getType(t).outputs, type);
         if (outputs > 1) {

@@ -47,6 +47,7 @@ Object.assign(nodes, {
   plexRefresh: require('../../nodes/plex-refresh.js'),
   arrEvent: require('../../nodes/arr-event.js'),
   playerSync: require('../../nodes/player-sync.js'),
+  watchActivity: require('../../nodes/watch-activity.js'),
 });
 
 /**

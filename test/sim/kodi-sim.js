@@ -31,8 +31,8 @@ class KodiSim {
         return {
           speed: p.speed,
           percentage: p.percentage,
-          time: secondsToKodi(60),
-          totaltime: secondsToKodi(600),
+          time: secondsToKodi(p.timeS ?? 60),
+          totaltime: secondsToKodi(p.totalS ?? 600),
         };
       },
     };
