@@ -2,7 +2,8 @@
  * Who watches what: the watch-activity domain, for every kind of player. Observations of a player's sessions come
  * in (from its notifications, or a poll), events go out: started, paused, resumed, progress, stopped, completed.
  *
- * Watched time counts the wall-clock time a session was seen playing, so pauses and seeks do not count. A play
+ * Watched time counts the time a session was seen playing (wall-clock time, but no more than its position moved),
+ * so pauses, seeks and buffering do not count. A play
  * is completed when its position reaches the threshold (85 % by default) and it was watched for at least the
  * minimum (120 s by default, to ignore zapping), at most once per user, item and day; those completions are kept
  * in the store, so a restart does not complete the same play twice. Knows nothing of Node-RED.
@@ -149,7 +150,7 @@ export class WatchTracker {
         continue;
       }
       // Time seen playing since the last look counts as watched; a pause or a seek does not add to it.
-      if (!known.obs.paused) known.watchedMs += Math.max(0, now - known.seenAt);
+      if (!known.obs.paused) known.watchedMs += playedMs(known.obs, obs, now - known.seenAt);
       const wasPaused = known.obs.paused;
       known.obs = obs;
       known.seenAt = now;
@@ -225,6 +226,24 @@ export class WatchTracker {
     };
   }
 }
+
+/**
+ * How much of the time between two looks was really played: the wall-clock time, but no more than the position
+ * moved (a player still buffering, or stalled, has not played). Between two looks with a seek (the position moved
+ * more than a second away from what playing would move it), nothing: which part of that time played and which
+ * part the player spent seeking cannot be told, and counting it all would count the seek. Without positions, the
+ * wall-clock time.
+ */
+function playedMs(before: WatchObservation, after: WatchObservation, wallMs: number): number {
+  const wall = Math.max(0, wallMs);
+  if (before.positionS === undefined || after.positionS === undefined) return wall;
+  const movedMs = (after.positionS - before.positionS) * 1000;
+  if (movedMs < -SEEK_SLACK_MS || movedMs > wall + SEEK_SLACK_MS) return 0;
+  return Math.max(0, Math.min(wall, movedMs));
+}
+
+/** How far the position may move off the wall clock between two looks before it counts as a seek. */
+const SEEK_SLACK_MS = 1000;
 
 function percentOf(obs: WatchObservation): number | undefined {
   if (obs.positionS === undefined || !obs.runtimeS) return undefined;

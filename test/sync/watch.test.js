@@ -24,8 +24,9 @@ describe('watch activity (no Node-RED)', function () {
       ...t.observe(at(0), 0),
       ...t.observe(at(100, { paused: true }), 100 * S), // 100 s watched, then a pause
       ...t.observe(at(100), 105 * S), // 5 s paused: not watched
-      ...t.observe(at(180), 125 * S), // 20 s more, and a seek from 120 to 180 (past 85 %)
-      ...t.observe([], 126 * S), // gone from the player's list: stopped
+      ...t.observe(at(120), 125 * S), // 20 s more
+      ...t.observe(at(180), 126 * S), // a seek from 120 to 180 (past 85 %): that second is not counted
+      ...t.observe([], 127 * S), // gone from the player's list: stopped
     ];
     topics(events).should.eql(['started', 'paused', 'resumed', 'completed', 'stopped']);
     const byTopic = Object.fromEntries(events.map((e) => [e.topic, e]));
@@ -37,9 +38,22 @@ describe('watch activity (no Node-RED)', function () {
       runtimeS: 200,
       user: 'anna',
     });
-    byTopic.stopped.watchedS.should.equal(121);
+    byTopic.stopped.watchedS.should.equal(121); // the last second, played after the seek
     byTopic.started.should.match({ sessionId: 's1', device: 'Living room', item: film, startedAt: 0 });
     t.active.should.equal(0);
+  });
+
+  it('a seek counts as nothing watched: playing 20 s, seeking past 85 %, then 20 s more', function () {
+    const t = new WatchTracker({ minimumWatchedS: 30 });
+    const events = [
+      ...t.observe(at(0), 0),
+      ...t.observe(at(20), 20 * S),
+      ...t.observe(at(170), 21 * S), // the seek: this second is not counted
+      ...t.observe(at(190), 41 * S),
+      ...t.observe([], 41 * S),
+    ];
+    topics(events).should.eql(['started', 'completed', 'stopped']);
+    events.at(-1).watchedS.should.equal(40);
   });
 
   it('zapping is no completion: a seek to the end after 30 s', function () {
@@ -52,7 +66,8 @@ describe('watch activity (no Node-RED)', function () {
 
   it('the thresholds are settings', function () {
     const t = new WatchTracker({ thresholdPercent: 50, minimumWatchedS: 10 });
-    topics([...t.observe(at(0), 0), ...t.observe(at(101), 11 * S)]).should.eql(['started', 'completed']);
+    const events = [...t.observe(at(0), 0), ...t.observe(at(10), 10 * S), ...t.observe(at(101), 11 * S)];
+    topics(events).should.eql(['started', 'completed']);
   });
 
   it('a new item in the same session ends the old play and starts the next (the next episode)', function () {
@@ -85,8 +100,9 @@ describe('watch activity (no Node-RED)', function () {
       const start = day * 24 * 3600 * S;
       return topics([
         ...tracker.observe(at(0, { user }), start),
-        ...tracker.observe(at(180, { user }), start + 150 * S),
-        ...tracker.observe([], start + 151 * S),
+        ...tracker.observe(at(150, { user }), start + 150 * S),
+        ...tracker.observe(at(180, { user }), start + 151 * S),
+        ...tracker.observe([], start + 152 * S),
       ]);
     };
     play(new WatchTracker({}, completions), 'anna', 0).should.containEql('completed');
@@ -107,14 +123,16 @@ describe('watch activity (no Node-RED)', function () {
       let completions = open();
       const t = new WatchTracker({}, completions);
       t.observe(at(0), 0);
-      topics(t.observe(at(180), 150 * S)).should.eql(['completed']);
+      t.observe(at(150), 150 * S);
+      topics(t.observe(at(180), 151 * S)).should.eql(['completed']);
       await completions.close();
       completions = open();
       completions.size.should.equal(1);
       // A restart within the day: not again.
       const again = new WatchTracker({}, completions);
       again.observe(at(0), 200 * S);
-      topics(again.observe(at(180), 350 * S)).should.eql([]);
+      again.observe(at(150), 350 * S);
+      topics(again.observe(at(180), 351 * S)).should.eql([]);
       // Days later, the old record goes.
       again.prune(10 * 24 * 3600 * S);
       completions.size.should.equal(0);

@@ -1,0 +1,135 @@
+'use strict';
+// watch-activity with a real Kodi playing a generated clip: play, pause, resume, seek past 85 %, stop. What a user
+// would check: exactly started, paused, resumed, completed, stopped, and a watched time close to the time the
+// clip really played (Kodi's own positions: the pause and the seek do not count). The pauses between steps are
+// the scenario (someone watching), not waits for something: every wait for an outcome is a condition.
+require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { helper, nodes } = require('../lib/nodes');
+const { sharedKodi } = require('../kodi-real/kodi-harness');
+const { until } = require('../lib/wait');
+
+const LIMIT_MS = 30000;
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('watch-activity with a real Kodi', function () {
+  this.timeout(180000);
+  let kodi;
+  let userDir;
+
+  before(async function () {
+    this.timeout(180000);
+    kodi = await sharedKodi(this);
+    await new Promise((resolve) => helper.startServer(resolve));
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-watch-real-'));
+    helper.settings({ userDir });
+  });
+  after(async function () {
+    if (!kodi) return;
+    await helper.unload();
+    await new Promise((resolve) => helper.stopServer(resolve));
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  /** Kodi's position in seconds, and whether it is playing at speed 1. */
+  const position = async () => {
+    const props = await kodi.rpc('Player.GetProperties', { playerid: 1, properties: ['time', 'speed'] });
+    const t = props.time;
+    return { s: t.hours * 3600 + t.minutes * 60 + t.seconds + t.milliseconds / 1000, speed: props.speed };
+  };
+
+  it('play, pause, resume, seek past 85 %, stop: the five events, and the watched time', async function () {
+    const movie = kodi.addMovie('Watched Clip', 2020, { video: { copyFrom: kodi.clip() } });
+    const runtimeS = 120; // the generated clip's length
+    // In the library, as a movie of its own (Kodi then names it by its title, not its file).
+    await kodi.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
+    await until(
+      async () =>
+        (
+          await kodi.rpc('VideoLibrary.GetMovies', {
+            filter: { field: 'path', operator: 'is', value: movie.folder },
+          })
+        ).movies,
+      'the clip in the library',
+      LIMIT_MS,
+    );
+    await helper.load(
+      [nodes.kodiPlayer, nodes.pathMappings, nodes.watchActivity],
+      [
+        { id: 'tab', type: 'tab' },
+        { id: 'maps', type: 'path-mappings', rules: [{ from: '/library/movies', to: kodi.movies }] },
+        {
+          id: 'kodi',
+          type: 'kodi-player',
+          name: 'Real Kodi',
+          host: '127.0.0.1',
+          httpPort: kodi.httpPort,
+          wsPort: kodi.wsPort,
+          mappings: 'maps',
+        },
+        {
+          id: 'watch',
+          type: 'watch-activity',
+          z: 'tab',
+          playerType: 'kodi',
+          kodi: 'kodi',
+          minimum: 2,
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper', z: 'tab' },
+      ],
+      { kodi: { username: kodi.username, password: kodi.password } },
+    );
+    await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket', LIMIT_MS);
+    const got = [];
+    helper.getNode('out').on('input', (msg) => got.push(msg));
+    const event = (topic) => until(() => got.find((m) => m.topic === topic), topic, LIMIT_MS);
+
+    await kodi.rpc('Player.Open', { item: { file: movie.file } });
+    try {
+      await event('started');
+      // Until frames really play (a headless Kodi sets up its renderer first).
+      await until(async () => (await position()).s >= 1, 'playback', LIMIT_MS);
+      await pause(2000); // watching
+      const beforePause = await position();
+      await kodi.rpc('Player.PlayPause', { playerid: 1, play: false });
+      await event('paused');
+      await pause(5000); // paused for 5 s: not watched
+      await kodi.rpc('Player.PlayPause', { playerid: 1, play: true });
+      await event('resumed');
+      await pause(2000); // watching again
+      const beforeSeek = await position();
+      await kodi.rpc('Player.Seek', { playerid: 1, value: { percentage: 90 } });
+      await event('completed');
+      await until(async () => (await position()).s >= 100, 'the position after the seek', LIMIT_MS);
+      const afterSeek = { s: 0.9 * runtimeS }; // where the seek landed: 90 % of the clip
+      await pause(1000);
+      const beforeStop = await position();
+      await kodi.rpc('Player.Stop', { playerid: 1 });
+      await event('stopped');
+      got.map((m) => m.topic).should.eql(['started', 'paused', 'resumed', 'completed', 'stopped']);
+      // What really played: up to the pause, from the resume to the seek, from the seek to the stop.
+      const truth = beforePause.s + (beforeSeek.s - beforePause.s) + (beforeStop.s - afterSeek.s);
+      const watched = got.at(-1).payload.watchedS;
+      console.log(`      (watched ${watched} s; Kodi played ${truth.toFixed(1)} s)`);
+      watched.should.be.approximately(truth, 1);
+      got[0].payload.should.match({
+        playerType: 'kodi',
+        item: { type: 'movie', title: 'Watched Clip', playerPath: movie.file },
+      });
+      got[0].payload.item.libraryPath.should.equal(
+        `/library/movies/${path.basename(path.dirname(movie.file))}/${path.basename(movie.file)}`,
+      );
+      got[3].payload.percent.should.be.above(85);
+    } finally {
+      await kodi.rpc('Player.Stop', { playerid: 1 }).catch(() => undefined);
+      await until(
+        async () => (await kodi.rpc('Player.GetActivePlayers')).length === 0,
+        'playback to stop',
+        LIMIT_MS,
+      );
+    }
+  });
+});
