@@ -45,13 +45,13 @@ describe('watch-activity with a real Kodi', function () {
     const runtimeS = 120; // the generated clip's length
     // In the library, as a movie of its own (Kodi then names it by its title, not its file).
     await kodi.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
-    await until(
-      async () =>
-        (
-          await kodi.rpc('VideoLibrary.GetMovies', {
-            filter: { field: 'path', operator: 'is', value: movie.folder },
-          })
-        ).movies,
+    const inLibrary = await until(
+      async () => {
+        const { movies } = await kodi.rpc('VideoLibrary.GetMovies', {
+          filter: { field: 'path', operator: 'is', value: movie.folder },
+        });
+        return movies && movies.length > 0 ? movies : undefined;
+      },
       'the clip in the library',
       LIMIT_MS,
     );
@@ -87,7 +87,8 @@ describe('watch-activity with a real Kodi', function () {
     helper.getNode('out').on('input', (msg) => got.push(msg));
     const event = (topic) => until(() => got.find((m) => m.topic === topic), topic, LIMIT_MS);
 
-    await kodi.rpc('Player.Open', { item: { file: movie.file } });
+    // Played as the library's movie (as a user picks it in Kodi's Movies), not as a bare file.
+    await kodi.rpc('Player.Open', { item: { movieid: inLibrary[0].movieid } });
     try {
       await event('started');
       // Until frames really play (a headless Kodi sets up its renderer first).
