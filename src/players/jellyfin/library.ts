@@ -58,9 +58,46 @@ export function describeLibraries(libs: JellyfinLibrary[]): string {
 }
 
 /**
- * Items at a path, found by listing the library that holds it (there is no path filter on /Items) page by page
- * and matching the paths here.
+ * Every item of a library, page by page (there is no path filter on /Items), each page handed to `visit`; the
+ * params add what to list (fields, item types).
  */
+async function eachLibraryPage(
+  client: JellyfinClient,
+  lib: JellyfinLibrary,
+  params: { Fields: string; IncludeItemTypes?: string },
+  visit: (items: JellyfinItem[]) => void,
+): Promise<void> {
+  for (let start = 0; ; start += PAGE_SIZE) {
+    const page = await client.get(
+      'GET',
+      '/Items',
+      {
+        listing: true,
+        params: {
+          ParentId: lib.ItemId,
+          Recursive: true,
+          ...params,
+          EnableImages: false,
+          EnableUserData: false,
+          StartIndex: start,
+          Limit: PAGE_SIZE,
+          userId: client.endpoint.userId,
+        },
+      },
+      (body) => {
+        const o = obj(body, 'the answer');
+        return {
+          Items: listOf(o.Items, 'Items', decodeItem),
+          TotalRecordCount: optNum(o.TotalRecordCount, 'TotalRecordCount'),
+        };
+      },
+    );
+    visit(page.Items);
+    if (page.Items.length < PAGE_SIZE || start + page.Items.length >= (page.TotalRecordCount ?? 0)) return;
+  }
+}
+
+/** Items at a path, found by listing the library that holds it and matching the paths here. */
 export async function findItemsByPath(
   client: JellyfinClient,
   lib: JellyfinLibrary,
@@ -70,35 +107,10 @@ export async function findItemsByPath(
   const found: JellyfinItem[] = [];
   const matches = (p: string | undefined): boolean =>
     p !== undefined && (isFile ? isUnder(p, path) && isUnder(path, p) : isUnder(p, path));
-  for (let start = 0; ; start += PAGE_SIZE) {
-    const page = await client.get(
-      'GET',
-      '/Items',
-      {
-        listing: true,
-        params: {
-          ParentId: lib.ItemId,
-          Recursive: true,
-          Fields: 'Path,ProviderIds,DateLastRefreshed',
-          EnableImages: false,
-          EnableUserData: false,
-          StartIndex: start,
-          Limit: PAGE_SIZE,
-          userId: client.endpoint.userId,
-        },
-      },
-      (body) => {
-        const o = obj(body, 'the answer');
-        return {
-          Items: listOf(o.Items, 'Items', decodeItem),
-          TotalRecordCount: optNum(o.TotalRecordCount, 'TotalRecordCount'),
-        };
-      },
-    );
-    const items = page.Items;
+  await eachLibraryPage(client, lib, { Fields: 'Path,ProviderIds,DateLastRefreshed' }, (items) => {
     found.push(...items.filter((i) => matches(i.Path)));
-    if (items.length < PAGE_SIZE || start + items.length >= (page.TotalRecordCount ?? 0)) return found;
-  }
+  });
+  return found;
 }
 
 /** The item types that are folders a refresh can start from (a library's own folder is its CollectionFolder). */
@@ -106,7 +118,7 @@ const FOLDER_TYPES = 'Series,Season,Folder,BoxSet';
 
 /**
  * The library item nearest above `path` that Jellyfin knows (a show for a new season or episode, a folder), or
- * undefined when there is none below the library itself. Listed page by page: there is no path filter on /Items.
+ * undefined when there is none below the library itself.
  */
 export async function nearestFolderItem(
   client: JellyfinClient,
@@ -114,39 +126,13 @@ export async function nearestFolderItem(
   path: string,
 ): Promise<JellyfinItem | undefined> {
   let best: JellyfinItem | undefined;
-  for (let start = 0; ; start += PAGE_SIZE) {
-    const page = await client.get(
-      'GET',
-      '/Items',
-      {
-        listing: true,
-        params: {
-          ParentId: lib.ItemId,
-          Recursive: true,
-          IncludeItemTypes: FOLDER_TYPES,
-          Fields: 'Path',
-          EnableImages: false,
-          EnableUserData: false,
-          StartIndex: start,
-          Limit: PAGE_SIZE,
-          userId: client.endpoint.userId,
-        },
-      },
-      (body) => {
-        const o = obj(body, 'the answer');
-        return {
-          Items: listOf(o.Items, 'Items', decodeItem),
-          TotalRecordCount: optNum(o.TotalRecordCount, 'TotalRecordCount'),
-        };
-      },
-    );
-    for (const item of page.Items) {
+  await eachLibraryPage(client, lib, { Fields: 'Path', IncludeItemTypes: FOLDER_TYPES }, (items) => {
+    for (const item of items) {
       if (item.Path === undefined || !isUnder(path, item.Path)) continue;
       if (!best?.Path || item.Path.length > best.Path.length) best = item;
     }
-    if (page.Items.length < PAGE_SIZE || start + page.Items.length >= (page.TotalRecordCount ?? 0))
-      return best;
-  }
+  });
+  return best;
 }
 
 export async function mediaUpdated(
