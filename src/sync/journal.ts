@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ChangeItem, plainItem } from '../core/change';
 import { isObject } from '../core/values';
-import { Collection, Prepared, Store, StoreDamage, StoreError, replayLog } from './store';
+import { Collection, Prepared, Store, StoreDamage, StoreError, copyAside, replayLog } from './store';
 
 export type TargetState = 'pending' | 'started' | 'done';
 
@@ -311,17 +311,10 @@ export class Journal {
     const { records, dropped, reason } = parseJournal(text);
     if (dropped > 0 || reason) {
       // Damage in the old file is reported as the store's own is: a copy kept aside, and what was dropped.
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      let movedTo: string | undefined = `${file}.damaged-${stamp}`;
-      try {
-        fs.copyFileSync(file, movedTo);
-      } catch {
-        movedTo = undefined;
-      }
       this.damage = {
         dropped: (this.damage?.dropped ?? 0) + dropped,
         kept: this.entries.size + records.length,
-        movedTo,
+        movedTo: copyAside(file),
         reason: reason ?? `${dropped} damaged record${dropped === 1 ? '' : 's'}`,
       };
     }

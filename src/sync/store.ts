@@ -217,7 +217,7 @@ export class Collection<T> {
       this.damage = {
         dropped,
         kept: records.size,
-        movedTo: this.copyAside(),
+        movedTo: this.file ? copyAside(this.file) : undefined,
         reason: reason ?? `${dropped} damaged record${dropped === 1 ? '' : 's'}`,
       };
     }
@@ -425,18 +425,17 @@ export class Collection<T> {
   private header(): string {
     return headerLine(this.name);
   }
+}
 
-  /** Copies the damaged file aside with a timestamp; returns where, or undefined when it could not. */
-  private copyAside(): string | undefined {
-    if (!this.file) return undefined;
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const to = `${this.file}.damaged-${stamp}`;
-    try {
-      fs.copyFileSync(this.file, to);
-      return to;
-    } catch {
-      return undefined;
-    }
+/** Copies a damaged file aside with a timestamp (for the user to look at); returns where, or undefined. */
+export function copyAside(file: string): string | undefined {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const to = `${file}.damaged-${stamp}`;
+  try {
+    fs.copyFileSync(file, to);
+    return to;
+  } catch {
+    return undefined;
   }
 }
 
