@@ -11,6 +11,7 @@ import {
   describeSections,
   findItemsByPath,
   getSections,
+  isRefreshing,
   refreshMetadata,
   requestPartialScan,
   sectionFor,
@@ -194,8 +195,7 @@ async function waitSectionDone(
 ): Promise<{ ok: boolean; via: 'event' | 'polling' }> {
   const started = Date.now();
   const settleMs = options.settleMs ?? 2000;
-  const refreshing = async (): Promise<boolean> =>
-    (await getSections(client)).find((s) => s.key === section.key)?.refreshing === true;
+  const refreshing = (): Promise<boolean> => isRefreshing(client, section.key);
   while (heard?.reliable()) {
     if (heard.ended) return { ok: true, via: 'event' };
     const elapsed = Date.now() - started;
@@ -227,7 +227,7 @@ async function waitIdle(
   const started = Date.now();
   let seen = seenBefore;
   const outcome = await pollUntil(
-    async () => (await getSections(client)).find((s) => s.key === section.key)?.refreshing === true,
+    () => isRefreshing(client, section.key),
     (refreshing) => {
       if (refreshing) seen = true;
       return !refreshing && (seen || Date.now() - started >= settleMs);
