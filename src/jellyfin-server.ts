@@ -1,6 +1,7 @@
 /** Config node `jellyfin-server`: one Jellyfin server, its API key and its path mappings. */
 import type { NodeAPI } from 'node-red';
 import { JellyfinClient, JellyfinEndpoint, jellyfinLabel, probeJellyfin } from './players/jellyfin/client';
+import { JellyfinSocket } from './players/jellyfin/socket';
 import { registerServerConfig } from './node-red/server-config';
 import { text } from './node-red/test-connection';
 
@@ -20,5 +21,7 @@ export = function (RED: NodeAPI): void {
     client: (endpoint) => new JellyfinClient(endpoint),
     check: (client) => client.systemInfo(),
     probe: probeJellyfin,
+    // Emby's socket has rules of its own: its sessions are polled.
+    socket: (endpoint) => (endpoint.server === 'emby' ? undefined : new JellyfinSocket(endpoint)),
   });
 };

@@ -1,7 +1,8 @@
 /**
  * Flow node `watch-activity`: who watches what on one player (Kodi, Jellyfin or Plex), as one message per event:
- * started, paused, resumed, progress, stopped, completed. Kodi's playback notifications bring a look at once; every
- * player is also looked at on a schedule (every second while something plays, every 5 s when idle, both settable).
+ * started, paused, resumed, progress, stopped, completed. What the player pushes comes first (Kodi's playback
+ * notifications bring a look at once; Jellyfin's and Plex's sockets bring the sessions themselves); polling is the
+ * fallback (every second while something plays, every 5 s when idle, both settable).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { Store } from './sync/store';
@@ -25,6 +26,9 @@ interface WatchActivityDef extends NodeDef, PlayerRefs {
   types?: string;
 }
 
+/** While the player pushes every session with its position, a look now and then all the same (a lost message). */
+const SAFETY_LOOK_MS = 60_000;
+
 /** A comma-separated list of names, lower case; empty means "any". */
 const listOf = (text: string | undefined): string[] =>
   (text ?? '')
@@ -44,9 +48,9 @@ function sourceFor(player: AnyPlayerNode): WatchSource {
     case 'kodi':
       return kodiWatchSource(player.connection, mapper);
     case 'jellyfin':
-      return jellyfinWatchSource(player.client, mapper);
+      return jellyfinWatchSource(player.client, player.socket, mapper);
     case 'plex':
-      return plexWatchSource(player.client, mapper);
+      return plexWatchSource(player.client, player.socket, mapper);
   }
 }
 
@@ -105,6 +109,7 @@ export = function (RED: NodeAPI): void {
           playerType: player.kind,
           user: e.user,
           device: e.device,
+          client: e.client,
           sessionId: e.sessionId,
           item: e.item,
           positionS: e.positionS,
@@ -118,28 +123,58 @@ export = function (RED: NodeAPI): void {
 
     const source = sourceFor(player);
     // Read through a function: each may change while a look awaits the player.
-    const state = { closed: false, looking: false, again: false, failing: false };
+    const state = { closed: false, looking: false, again: false, failing: false, pushes: 0 };
     const closed = (): boolean => state.closed;
     const again = (): boolean => state.again;
+    /** Sets of sessions pushed so far: a look begun before the latest push brings older news, and is dropped. */
+    const pushes = (): number => state.pushes;
     let timer: NodeJS.Timeout | undefined;
+    const apply = (all: WatchObservation[]): void => {
+      const observations = all.filter(wanted);
+      for (const e of tracker.observe(observations)) send(e);
+      const first = observations.at(0);
+      if (first) node.status(working(`${first.paused ? '⏸' : '▶'} ${first.item.title}`.slice(0, 60)));
+      else node.status(done('idle'));
+    };
+    /**
+     * The next look on the schedule: while something plays, every pollPlaying (positions), or only now and then
+     * when the player pushes every session with its position; when idle, every pollIdle, or never while the player
+     * pushes changes (it will say when something starts).
+     */
+    const schedule = (): void => {
+      clearTimeout(timer);
+      timer = undefined;
+      const push = source.pushing();
+      const delay =
+        tracker.active > 0
+          ? push === 'all'
+            ? SAFETY_LOOK_MS
+            : pollPlayingMs
+          : push === 'none'
+            ? pollIdleMs
+            : undefined;
+      if (delay === undefined) return;
+      timer = setTimeout(() => {
+        void look();
+      }, delay);
+    };
     /** Looks at the player now, gives the events, and plans the next look. */
     const look = async (): Promise<void> => {
       if (closed()) return;
       if (state.looking) {
-        state.again = true; // a notification during a look: one more look right after it
+        state.again = true; // news during a look: one more look right after it
         return;
       }
       state.looking = true;
       clearTimeout(timer);
+      const generation = pushes();
       try {
-        const observations = (await source.look()).filter(wanted);
+        const observations = await source.look();
         if (closed()) return;
         state.failing = false;
-        for (const e of tracker.observe(observations)) send(e);
-        const first = observations.at(0);
-        if (first) node.status(working(`${first.paused ? '⏸' : '▶'} ${first.item.title}`.slice(0, 60)));
-        else node.status(done('idle'));
+        if (generation === pushes()) apply(observations);
       } catch (err) {
+        tracker.lost(); // what plays there meanwhile is unknown: no time counted that a position does not prove
         if (!state.failing) node.warn(`watch-activity: ${forPeople(err).message}`);
         state.failing = true;
         node.status(failed(errorStatus(err)));
@@ -152,14 +187,18 @@ export = function (RED: NodeAPI): void {
         void look();
         return;
       }
-      timer = setTimeout(
-        () => {
-          void look();
-        },
-        tracker.active > 0 ? pollPlayingMs : pollIdleMs,
-      );
+      schedule();
     };
-    const unsubscribe = source.onChange?.(() => void look());
+    const unlisten = source.listen((observations) => {
+      if (closed()) return;
+      if (!observations) {
+        void look();
+        return;
+      }
+      state.pushes++;
+      apply(observations);
+      if (!state.looking) schedule();
+    });
     const pruner = setInterval(() => {
       tracker.prune();
     }, 3600 * 1000);
@@ -169,7 +208,7 @@ export = function (RED: NodeAPI): void {
       state.closed = true;
       clearTimeout(timer);
       clearInterval(pruner);
-      unsubscribe?.();
+      unlisten();
       tracker.forget();
       completions.close().then(closeDone, () => {
         closeDone();

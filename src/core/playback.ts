@@ -16,6 +16,59 @@ export interface PlaybackSession {
   durationSeconds?: number;
   user?: string;
   device?: string;
+  /** The player's own session id where it has one (Jellyfin's session Id, Plex's session key). */
+  sessionId?: string;
+  /** The app playing it (Jellyfin's Client, Plex's Player product). */
+  client?: string;
+  year?: number;
+  /** For an episode: its show, season and number. */
+  show?: string;
+  season?: number;
+  episode?: number;
+  /** The item's ids at the public databases, where the player knows them. */
+  ids?: ProviderIds;
+}
+
+/** An item's ids at IMDb, TMDB and TheTVDB, as every player's answer is read into. */
+export interface ProviderIds {
+  imdb?: string;
+  tmdb?: number;
+  tvdb?: number;
+}
+
+/** A positive whole number from a number or a string of digits; undefined otherwise. */
+const idNumber = (value: unknown): number | undefined => {
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,15}$/.test(value)
+        ? Number(value)
+        : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+};
+
+/**
+ * The provider ids of a player's map (Kodi's uniqueid, Jellyfin's ProviderIds: keys in any case) or list of guids
+ * (Plex's `imdb://tt…`, `tmdb://…`, `tvdb://…`); undefined when none is there. Anything else in them is ignored.
+ */
+export function providerIds(
+  source: Record<string, unknown> | readonly unknown[] | undefined,
+): ProviderIds | undefined {
+  if (!source) return undefined;
+  const pairs: [string, unknown][] = Array.isArray(source)
+    ? source.flatMap((g): [string, unknown][] => {
+        const m = typeof g === 'string' ? /^(\w+):\/\/(.+)$/.exec(g) : null;
+        return m ? [[m[1], m[2]]] : [];
+      })
+    : Object.entries(source);
+  const ids: ProviderIds = {};
+  for (const [key, value] of pairs) {
+    const k = key.toLowerCase();
+    if (k === 'imdb' && typeof value === 'string' && /^tt\d{1,12}$/.test(value)) ids.imdb = value;
+    if (k === 'tmdb') ids.tmdb = idNumber(value) ?? ids.tmdb;
+    if (k === 'tvdb') ids.tvdb = idNumber(value) ?? ids.tvdb;
+  }
+  return ids.imdb !== undefined || ids.tmdb !== undefined || ids.tvdb !== undefined ? ids : undefined;
 }
 
 /** "S01E02" for a season and episode number; '' when either is unknown or the season is negative (Kodi's -1). */

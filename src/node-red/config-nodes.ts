@@ -4,6 +4,7 @@ import type { KodiConnection } from '../players/kodi/connection';
 import type { JellyfinClient } from '../players/jellyfin/client';
 import type { PlexClient } from '../players/plex/client';
 import type { PlexNotifications } from '../players/plex/notifications';
+import type { JellyfinSocket } from '../players/jellyfin/socket';
 import { PathMapper } from '../sync/path-mapping';
 import type { StatusUser } from './users';
 
@@ -29,6 +30,8 @@ export interface KodiPlayerNode extends PlayerConfigNode<'kodi'> {
 
 export interface JellyfinServerNode extends PlayerConfigNode<'jellyfin'> {
   client: JellyfinClient;
+  /** Its WebSocket, shared by its flow nodes (Sessions pushed where the version allows; polling otherwise). */
+  socket?: JellyfinSocket;
 }
 
 export interface PlexServerNode extends PlayerConfigNode<'plex'> {

@@ -1,24 +1,13 @@
 /**
  * For the REST servers: check once when the first user registers and show the outcome; where the server has a
- * notification socket (Plex), open it with the first user, close it with the last, and show whether it is up.
+ * push socket (Plex's notifications, Jellyfin's sessions), open it with the first user, close it with the last, and show whether it is up.
  */
 import type { Node, NodeStatus } from 'node-red';
 import { PlayerError } from '../players/errors';
 import { linkStatus } from './status';
 import { ConnectionUsers } from './users';
 import { forPeople } from './errors';
-
-/** A server's notification socket, as a config node sees it (Plex's): opened with the first user, closed with the last. */
-export interface LiveSocket {
-  start(): void;
-  stop(): void;
-  /** Whether notifications can be received now (otherwise waiting is done by polling). */
-  readonly up: boolean;
-  /** Why it is not up, in a few words without any secret. */
-  readonly reason?: string;
-  on(event: 'state', listener: (state: string) => void): unknown;
-  off(event: 'state', listener: (state: string) => void): unknown;
-}
+import type { LiveSocket } from '../players/live-socket';
 
 export function probeOnFirstUser(
   node: Node,

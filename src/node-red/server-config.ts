@@ -6,7 +6,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { ProbeResult } from '../core/probe';
 import { DEFAULT_LISTING_BYTES, listingCap } from '../players/limits';
 import { PlayerConfigNode, resolveMapper } from './config-nodes';
-import { LiveSocket, probeOnFirstUser } from './probe';
+import { probeOnFirstUser } from './probe';
+import type { LiveSocket } from '../players/live-socket';
 import { numberSetting } from './settings';
 import { useCatalog } from './status';
 import { originOf, registerTestConnection, text } from './test-connection';
@@ -45,8 +46,8 @@ export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpo
   /** A call that needs the credential: the check when the first flow node registers. */
   check(client: C): Promise<unknown>;
   probe(endpoint: E): Promise<ProbeResult>;
-  /** The server's notification socket, where it has one (Plex), shared by the config node's flow nodes. */
-  socket?(endpoint: E): LiveSocket;
+  /** The server's push socket (Plex's notifications, Jellyfin's sessions), shared by the config node's flow nodes. */
+  socket?(endpoint: E): LiveSocket | undefined;
 }
 
 export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C>(

@@ -1,23 +1,38 @@
 /**
- * Where watch-activity's observations come from, per kind of player: a look at what plays now, and, where the
- * player can say so, a call when that changed (Kodi's Player.On* notifications), so that a change is seen at once
- * rather than at the next poll.
+ * Where watch-activity's observations come from, per kind of player: a look at what plays now (a request), and
+ * what the player pushes (Kodi's Player.On* notifications, Jellyfin's Sessions messages, Plex's play
+ * notifications), so that a change is seen at once rather than at the next poll, and polling is the fallback.
  */
 import type { KodiConnection } from '../players/kodi/connection';
 import { getKodiPlayback } from '../players/kodi/playback';
 import type { JellyfinClient } from '../players/jellyfin/client';
 import { getJellyfinPlayback } from '../players/jellyfin/library';
+import { JellyfinSocket, sessionsSubscribable } from '../players/jellyfin/socket';
 import type { PlexClient } from '../players/plex/client';
 import { getPlexPlayback } from '../players/plex/library';
+import type { PlexNotifications, PlexPlaying } from '../players/plex/notifications';
 import type { PathMapper } from './path-mapping';
 import type { WatchObservation } from './watch';
 import type { PlaybackSession } from '../core/playback';
 
+/**
+ * How a player tells of changes: `all` when it pushes its sessions with their positions (Jellyfin's Sessions
+ * subscription, Plex's play notifications), so that looking on a schedule is only a safety net; `changes` when it
+ * says that something changed but not the positions (Kodi's notifications), so that a look follows and positions
+ * are polled while something plays; `none` when it says nothing (the socket is down): poll.
+ */
+export type PushLevel = 'all' | 'changes' | 'none';
+
 export interface WatchSource {
-  /** The sessions playing now. */
+  /** The sessions playing now (a request to the player). */
   look(): Promise<WatchObservation[]>;
-  /** Calls back when the player says playback changed; returns the unsubscribe. */
-  onChange?(callback: () => void): () => void;
+  /**
+   * Subscribes to what the player pushes: `changed(observations)` with every session when the player told them
+   * all, `changed()` when only a look can tell. Returns the unsubscribe.
+   */
+  listen(changed: (observations?: WatchObservation[]) => void): () => void;
+  /** What the player pushes now. */
+  pushing(): PushLevel;
 }
 
 /** One session as watch-activity sees it; only video counts (music and pictures are not "watching"). */
@@ -36,14 +51,21 @@ export function observationOf(
     }
   }
   return {
-    // Stable while the session lasts: per user and device (Kodi has one video player).
-    sessionId: `${playerType}|${session.user ?? ''}|${session.device ?? ''}`,
+    // Stable while the session lasts: the player's own session id, else per user and device (Kodi has one video
+    // player).
+    sessionId: session.sessionId ?? `${playerType}|${session.user ?? ''}|${session.device ?? ''}`,
     user: session.user,
     device: session.device,
+    client: session.client,
     item: {
       type: session.type,
       title: session.title,
       id: session.id === undefined ? undefined : String(session.id),
+      year: session.year,
+      show: session.show,
+      season: session.season,
+      episode: session.episode,
+      ids: session.ids,
       playerPath: session.file,
       libraryPath,
     },
@@ -53,12 +75,8 @@ export function observationOf(
   };
 }
 
-const observe = async (
-  sessions: Promise<PlaybackSession[]>,
-  playerType: string,
-  mapper: () => PathMapper | undefined,
-): Promise<WatchObservation[]> =>
-  (await sessions).flatMap((s) => {
+const observe = (sessions: PlaybackSession[], playerType: string, mapper: () => PathMapper | undefined) =>
+  sessions.flatMap((s) => {
     const o = observationOf(s, playerType, mapper);
     return o ? [o] : [];
   });
@@ -76,21 +94,119 @@ const KODI_PLAYER_EVENTS = new Set([
 
 export function kodiWatchSource(conn: KodiConnection, mapper: () => PathMapper | undefined): WatchSource {
   return {
-    look: () => observe(getKodiPlayback(conn), 'kodi', mapper),
-    onChange: (callback) =>
-      conn.onNotification((n) => {
-        if (KODI_PLAYER_EVENTS.has(n.method)) callback();
-      }),
+    look: async () => observe(await getKodiPlayback(conn), 'kodi', mapper),
+    listen: (changed) => {
+      const unsubscribe = conn.onNotification((n) => {
+        if (KODI_PLAYER_EVENTS.has(n.method)) changed();
+      });
+      // Back after a drop (Kodi restarted, the network came back): what plays now is only known by a look.
+      const onState = (): void => {
+        changed();
+      };
+      conn.on('state', onState);
+      return () => {
+        unsubscribe();
+        conn.off('state', onState);
+      };
+    },
+    pushing: () => (conn.websocketUp ? 'changes' : 'none'),
   };
 }
 
+/**
+ * Jellyfin: the sessions pushed over its WebSocket where the version lets an API key subscribe
+ * (sessionsSubscribable), else polled. The socket belongs to the jellyfin-server; this only asks for Sessions.
+ */
 export function jellyfinWatchSource(
   client: JellyfinClient,
+  socket: JellyfinSocket | undefined,
   mapper: () => PathMapper | undefined,
 ): WatchSource {
-  return { look: () => observe(getJellyfinPlayback(client), 'jellyfin', mapper) };
+  let live = false;
+  return {
+    look: async () => observe(await getJellyfinPlayback(client), 'jellyfin', mapper),
+    listen: (changed) => {
+      if (!socket) return () => undefined;
+      let release: (() => void) | undefined;
+      let closed = false;
+      const onSessions = (sessions: PlaybackSession[]): void => {
+        changed(observe(sessions, 'jellyfin', mapper));
+      };
+      const onState = (): void => {
+        live = release !== undefined && socket.sessionsLive;
+        changed(); // nothing is sent on subscribing, and what happened while it was down is unknown: look
+      };
+      socket.on('sessions', onSessions);
+      socket.on('state', onState);
+      client.publicInfo().then(
+        (info) => {
+          if (closed || !sessionsSubscribable(info.Version)) return;
+          release = socket.watchSessions();
+          onState();
+        },
+        () => undefined, // unreachable for now: polling goes on, and the look says why
+      );
+      return () => {
+        closed = true;
+        live = false;
+        socket.off('sessions', onSessions);
+        socket.off('state', onState);
+        release?.();
+      };
+    },
+    pushing: () => (live && socket?.sessionsLive === true ? 'all' : 'none'),
+  };
 }
 
-export function plexWatchSource(client: PlexClient, mapper: () => PathMapper | undefined): WatchSource {
-  return { look: () => observe(getPlexPlayback(client), 'plex', mapper) };
+/**
+ * Plex: the play notifications of its socket move the sessions it knows (state and position) without a request;
+ * a session it does not know yet, or a new item in one, needs a look (the notification has no user or title).
+ */
+export function plexWatchSource(
+  client: PlexClient,
+  socket: PlexNotifications | undefined,
+  mapper: () => PathMapper | undefined,
+): WatchSource {
+  const known = new Map<string, WatchObservation>();
+  const look = async (): Promise<WatchObservation[]> => {
+    const observations = observe(await getPlexPlayback(client), 'plex', mapper);
+    known.clear();
+    for (const o of observations) known.set(o.sessionId, o);
+    return observations;
+  };
+  return {
+    look,
+    listen: (changed) => {
+      if (!socket) return () => undefined;
+      const onPlaying = (p: PlexPlaying): void => {
+        const before = known.get(p.sessionKey);
+        if (p.state === 'stopped') {
+          if (!before) return;
+          known.delete(p.sessionKey);
+          changed([...known.values()]);
+          return;
+        }
+        if (!before || (p.ratingKey !== undefined && p.ratingKey !== before.item.id)) {
+          changed();
+          return;
+        }
+        known.set(p.sessionKey, {
+          ...before,
+          paused: p.state === 'paused',
+          positionS: p.viewOffsetMs === undefined ? before.positionS : p.viewOffsetMs / 1000,
+        });
+        changed([...known.values()]);
+      };
+      const onState = (): void => {
+        changed();
+      };
+      socket.on('playing', onPlaying);
+      socket.on('state', onState);
+      return () => {
+        socket.off('playing', onPlaying);
+        socket.off('state', onState);
+      };
+    },
+    pushing: () => (socket?.up ? 'all' : 'none'),
+  };
 }

@@ -10,6 +10,7 @@
  */
 import type { Collection } from './store';
 import { isObject } from '../core/values';
+import type { ProviderIds } from '../core/playback';
 
 /** One playing session as a player reports it, in the same words for Kodi, Jellyfin and Plex. */
 export interface WatchObservation {
@@ -17,6 +18,8 @@ export interface WatchObservation {
   sessionId: string;
   user?: string;
   device?: string;
+  /** The app playing it, where the player says (Jellyfin's client, Plex's player product). */
+  client?: string;
   item: WatchItem;
   /** Where playback is, in seconds, and how long the item runs. */
   positionS?: number;
@@ -34,7 +37,7 @@ export interface WatchItem {
   show?: string;
   season?: number;
   episode?: number;
-  ids?: { imdb?: string; tmdb?: number; tvdb?: number };
+  ids?: ProviderIds;
   playerPath?: string;
   libraryPath?: string;
 }
@@ -46,6 +49,7 @@ export interface WatchEvent {
   sessionId: string;
   user?: string;
   device?: string;
+  client?: string;
   item: WatchItem;
   positionS?: number;
   runtimeS?: number;
@@ -74,6 +78,8 @@ interface Session {
   watchedMs: number;
   progressAt: number;
   completed: boolean;
+  /** Not seen since the player could not be asked: the time since seenAt is unknown. */
+  unsure: boolean;
 }
 
 /** A completion remembered in the store: who completed which item on which day (the key says it all). */
@@ -132,35 +138,7 @@ export class WatchTracker {
     const seen = new Set<string>();
     for (const obs of observations) {
       seen.add(obs.sessionId);
-      const known = this.sessions.get(obs.sessionId);
-      if (!known || !sameItem(known.obs.item, obs.item)) {
-        // A new session, or a new item in the same session (the next episode): the old play has stopped.
-        if (known) events.push(...this.end(known, now));
-        const session: Session = {
-          obs,
-          startedAt: now,
-          seenAt: now,
-          watchedMs: 0,
-          progressAt: now,
-          completed: false,
-        };
-        this.sessions.set(obs.sessionId, session);
-        events.push(this.event('started', session));
-        if (obs.paused) events.push(this.event('paused', session));
-        continue;
-      }
-      // Time seen playing since the last look counts as watched; a pause or a seek does not add to it.
-      if (!known.obs.paused) known.watchedMs += playedMs(known.obs, obs, now - known.seenAt);
-      const wasPaused = known.obs.paused;
-      known.obs = obs;
-      known.seenAt = now;
-      if (!wasPaused && obs.paused) events.push(this.event('paused', known));
-      if (wasPaused && !obs.paused) events.push(this.event('resumed', known));
-      if (this.progressEveryMs > 0 && !obs.paused && now - known.progressAt >= this.progressEveryMs) {
-        known.progressAt = now;
-        events.push(this.event('progress', known));
-      }
-      events.push(...this.completion(known, now));
+      events.push(...this.update(obs, now));
     }
     for (const [id, session] of this.sessions) {
       if (seen.has(id)) continue;
@@ -169,10 +147,69 @@ export class WatchTracker {
     return events;
   }
 
+  /**
+   * One session as it is now, the others unchanged (a webhook tells of one session at a time); returns the events
+   * this makes, in order.
+   */
+  update(obs: WatchObservation, now = Date.now()): WatchEvent[] {
+    const events: WatchEvent[] = [];
+    const known = this.sessions.get(obs.sessionId);
+    if (!known || !sameItem(known.obs.item, obs.item)) {
+      // A new session, or a new item in the same session (the next episode): the old play has stopped.
+      if (known) events.push(...this.end(known, now));
+      const session: Session = {
+        obs,
+        startedAt: now,
+        seenAt: now,
+        watchedMs: 0,
+        progressAt: now,
+        completed: false,
+        unsure: false,
+      };
+      this.sessions.set(obs.sessionId, session);
+      events.push(this.event('started', session));
+      if (obs.paused) events.push(this.event('paused', session));
+      return events;
+    }
+    // Time seen playing since the last look counts as watched; a pause or a seek does not add to it. After the
+    // player could not be asked, only what its position proves.
+    if (!known.obs.paused) known.watchedMs += playedMs(known.obs, obs, now - known.seenAt, known.unsure);
+    known.unsure = false;
+    const wasPaused = known.obs.paused;
+    known.obs = obs;
+    known.seenAt = now;
+    if (!wasPaused && obs.paused) events.push(this.event('paused', known));
+    if (wasPaused && !obs.paused) events.push(this.event('resumed', known));
+    if (this.progressEveryMs > 0 && !obs.paused && now - known.progressAt >= this.progressEveryMs) {
+      known.progressAt = now;
+      events.push(this.event('progress', known));
+    }
+    events.push(...this.completion(known, now));
+    return events;
+  }
+
+  /**
+   * The player says a session played to its end (Plex's scrobble, Jellyfin's PlayedToCompletion): completed
+   * below the threshold too, though still only after the minimum watched time and once per user, item and day.
+   */
+  playedToEnd(sessionId: string, now = Date.now()): WatchEvent[] {
+    const session = this.sessions.get(sessionId);
+    return session ? this.completion(session, now, true) : [];
+  }
+
   /** The player says one session stopped (Kodi's Player.OnStop), without a new list of sessions. */
   stopped(sessionId: string, now = Date.now()): WatchEvent[] {
     const session = this.sessions.get(sessionId);
     return session ? this.end(session, now) : [];
+  }
+
+  /**
+   * The player could not be asked (down, restarting): what its sessions did meanwhile is unknown. The time since
+   * each was last seen counts only as far as its position proves, when it is seen again; a session that is gone
+   * then ends without it.
+   */
+  lost(): void {
+    for (const session of this.sessions.values()) session.unsure = true;
   }
 
   /** Every session ends (the node closes, the player went away): no events, no completions. */
@@ -192,17 +229,18 @@ export class WatchTracker {
   }
 
   private end(session: Session, now: number): WatchEvent[] {
-    if (!session.obs.paused) session.watchedMs += Math.max(0, now - session.seenAt);
+    if (!session.obs.paused && !session.unsure) session.watchedMs += Math.max(0, now - session.seenAt);
     session.seenAt = now;
     this.sessions.delete(session.obs.sessionId);
     // A play that reached the threshold before it stopped completes now (the last look may have been before).
     return [...this.completion(session, now), this.event('stopped', session)];
   }
 
-  private completion(session: Session, now: number): WatchEvent[] {
+  private completion(session: Session, now: number, toEnd = false): WatchEvent[] {
     if (session.completed) return [];
     const percent = percentOf(session.obs);
-    if (percent === undefined || percent < this.threshold || session.watchedMs < this.minimumMs) return [];
+    const reached = toEnd || (percent !== undefined && percent >= this.threshold);
+    if (!reached || session.watchedMs < this.minimumMs) return [];
     session.completed = true;
     const key = completionKey(session.obs, now);
     if (this.completions?.has(key)) return []; // completed already today (before a restart, or another session)
@@ -217,6 +255,7 @@ export class WatchTracker {
       sessionId: obs.sessionId,
       user: obs.user,
       device: obs.device,
+      client: obs.client,
       item: obs.item,
       positionS: obs.positionS,
       runtimeS: obs.runtimeS,
@@ -232,11 +271,16 @@ export class WatchTracker {
  * moved (a player still buffering, or stalled, has not played). Between two looks with a seek (the position moved
  * more than a second away from what playing would move it), nothing: which part of that time played and which
  * part the player spent seeking cannot be told, and counting it all would count the seek. Without positions, the
- * wall-clock time.
+ * wall-clock time (none when the player could not be asked in between).
  */
-function playedMs(before: WatchObservation, after: WatchObservation, wallMs: number): number {
+function playedMs(
+  before: WatchObservation,
+  after: WatchObservation,
+  wallMs: number,
+  unsure: boolean,
+): number {
   const wall = Math.max(0, wallMs);
-  if (before.positionS === undefined || after.positionS === undefined) return wall;
+  if (before.positionS === undefined || after.positionS === undefined) return unsure ? 0 : wall;
   const movedMs = (after.positionS - before.positionS) * 1000;
   if (movedMs < -SEEK_SLACK_MS || movedMs > wall + SEEK_SLACK_MS) return 0;
   return Math.max(0, Math.min(wall, movedMs));

@@ -98,7 +98,7 @@ describe('Plex notifications (no Node-RED)', function () {
     sim.socketMode = 'refuse';
     open();
     await until(() => notes.state === 'polling', 'polling');
-    notes.reason.should.match(/refused the token \(HTTP 401\)/);
+    notes.reason.should.match(/refused the credential \(HTTP 401\)/);
     notes.reason.should.not.containEql(sim.token);
     sim.socketMode = 'off';
     await until(() => /HTTP 404/.test(notes.reason || ''), 'the next attempt');
@@ -111,9 +111,22 @@ describe('Plex notifications (no Node-RED)', function () {
     (decodeNotification({ NotificationContainer: { size: 1 } }) === undefined).should.be.true();
     decodeNotification({
       NotificationContainer: { type: 'playing', PlaySessionStateNotification: [] },
-    }).should.eql({
-      activities: [],
-      timeline: [],
-    });
+    }).should.eql({ activities: [], timeline: [], playing: [] });
+    // Play states: a session key and a known state are needed; the rest is taken where it has its shape.
+    decodeNotification({
+      NotificationContainer: {
+        type: 'playing',
+        PlaySessionStateNotification: [
+          { sessionKey: '12', state: 'paused', ratingKey: 301, viewOffset: 61000 },
+          { sessionKey: 13, state: 'stopped', viewOffset: -5 },
+          { sessionKey: '14', state: 'dancing' },
+          { state: 'playing' },
+          null,
+        ],
+      },
+    }).playing.should.eql([
+      { sessionKey: '12', state: 'paused', ratingKey: '301', viewOffsetMs: 61000 },
+      { sessionKey: '13', state: 'stopped', ratingKey: undefined, viewOffsetMs: undefined },
+    ]);
   });
 });

@@ -122,7 +122,7 @@ class JellyfinSim extends HttpSim {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.subscribed = false;
+        ws.subscriptions = 0;
         ws.send(JSON.stringify({ MessageType: 'ForceKeepAlive', Data: 60 }));
         ws.on('message', (raw) => {
           let msg;
@@ -131,9 +131,17 @@ class JellyfinSim extends HttpSim {
           } catch {
             return;
           }
-          if (msg.MessageType === 'KeepAlive') ws.send(JSON.stringify({ MessageType: 'KeepAlive' }));
-          if (msg.MessageType === 'SessionsStart') ws.subscribed = true;
-          if (msg.MessageType === 'SessionsStop') ws.subscribed = false;
+          if (msg.MessageType === 'KeepAlive') {
+            this.keepAlives = (this.keepAlives || 0) + 1;
+            ws.send(JSON.stringify({ MessageType: 'KeepAlive' }));
+          }
+          if (msg.MessageType === 'SessionsStart') {
+            // Each SessionsStart adds a subscription (repeating it duplicates every frame); 10.9.0 to 10.10.5
+            // refuse API keys (admin users only).
+            if (apiKeyMaySubscribe(this.version)) ws.subscriptions = (ws.subscriptions || 0) + 1;
+            else this.refusedSubscriptions = (this.refusedSubscriptions || 0) + 1;
+          }
+          if (msg.MessageType === 'SessionsStop') ws.subscriptions = 0;
         });
       });
     });
@@ -143,7 +151,57 @@ class JellyfinSim extends HttpSim {
   /** The sessions changed (playback started or stopped): subscribers get "Sessions". */
   sessionsChanged() {
     const frame = JSON.stringify({ MessageType: 'Sessions', Data: this.sessions });
-    for (const ws of this.wss ? this.wss.clients : []) if (ws.subscribed) ws.send(frame);
+    for (const ws of this.wss ? this.wss.clients : [])
+      for (let i = 0; i < ws.subscriptions; i++) ws.send(frame);
+  }
+
+  /** The subscriptions to Sessions, over every socket open now. */
+  get subscriptions() {
+    return [...(this.wss ? this.wss.clients : [])].reduce((n, ws) => n + ws.subscriptions, 0);
+  }
+
+  /** Drops every socket (a network hiccup, a server restart). */
+  dropSockets() {
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  /**
+   * One session as GET /Sessions and the Sessions message list it (SessionInfoDto): a user's client playing a
+   * movie or an episode at a position (seconds), or idle (no item).
+   */
+  static session({
+    id = 'sess-1',
+    user = 'anna',
+    device = 'Pixel',
+    client = 'Jellyfin Android',
+    item,
+    positionS = 0,
+    paused = false,
+  }) {
+    const s = {
+      Id: id,
+      UserName: user,
+      UserId: 'u-' + user,
+      DeviceName: device,
+      DeviceId: 'dev-' + device,
+      Client: client,
+    };
+    if (!item) return s;
+    s.NowPlayingItem = {
+      Id: item.Id || 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      Name: item.Name,
+      Type: item.Type || 'Movie',
+      MediaType: 'Video',
+      Path: item.Path,
+      ProductionYear: item.ProductionYear,
+      ProviderIds: item.ProviderIds || {},
+      SeriesName: item.SeriesName,
+      ParentIndexNumber: item.ParentIndexNumber,
+      IndexNumber: item.IndexNumber,
+      RunTimeTicks: (item.runtimeS || 600) * 10_000_000,
+    };
+    s.PlayState = { PositionTicks: Math.round(positionS * 10_000_000), IsPaused: paused, CanSeek: true };
+    return s;
   }
 
   async stop() {
@@ -267,6 +325,13 @@ class JellyfinSim extends HttpSim {
     });
     return this.json(res, 200, { Items: page, TotalRecordCount: items.length, StartIndex: start });
   }
+}
+
+/** Whether an API key may subscribe to Sessions: 10.8, and 10.10.6 on (10.9.0 to 10.10.5: admin users only). */
+function apiKeyMaySubscribe(version) {
+  const [major, minor, patch] = version.split('.').map(Number);
+  const v = major * 1e6 + minor * 1e3 + patch;
+  return v < 10_009_000 || v >= 10_010_006;
 }
 
 /** Whether `path` is `folder` or below it; Windows-style paths compare without case. */

@@ -57,6 +57,69 @@ class PlexSim extends HttpSim {
     for (const ws of this.wss ? this.wss.clients : []) ws.send(frame);
   }
 
+  /**
+   * A play session as GET /status/sessions lists it (Metadata with User, Player, Session): `user` playing the item
+   * with `ratingKey` on a client, at a position (seconds).
+   */
+  static session({
+    key = '21',
+    ratingKey = '101',
+    user = 'anna',
+    device = 'Living Room TV',
+    product = 'Plex for LG',
+    item = {},
+    positionS = 0,
+    state = 'playing',
+  }) {
+    return {
+      sessionKey: key,
+      ratingKey,
+      key: `/library/metadata/${ratingKey}`,
+      type: item.type || 'movie',
+      title: item.title || 'Arrival',
+      year: item.year,
+      grandparentTitle: item.grandparentTitle,
+      parentIndex: item.parentIndex,
+      index: item.index,
+      duration: (item.runtimeS || 600) * 1000,
+      viewOffset: Math.round(positionS * 1000),
+      Guid: item.Guid,
+      Media: [{ id: 1, Part: [{ id: 1, file: item.file || '/data/movies/Arrival (2016)/Arrival.mkv' }] }],
+      User: { id: '1', title: user },
+      Player: { state, machineIdentifier: `m-${device}`, product, title: device, local: true },
+      Session: { id: `s-${key}`, location: 'lan' },
+    };
+  }
+
+  /**
+   * A client reports its state (Plex's /:/timeline from the client): the session changes, and the notification
+   * socket says `playing` with the session key, state and position only. "stopped" ends the session.
+   */
+  playState(key, state, positionS) {
+    const session = this.sessions.find((s) => s.sessionKey === key);
+    if (!session) throw new Error(`no session ${key}`);
+    session.Player.state = state === 'stopped' ? 'playing' : state;
+    if (positionS !== undefined) session.viewOffset = Math.round(positionS * 1000);
+    if (state === 'stopped') this.sessions = this.sessions.filter((s) => s !== session);
+    this.notify({
+      type: 'playing',
+      size: 1,
+      PlaySessionStateNotification: [
+        {
+          sessionKey: key,
+          clientIdentifier: session.Player.machineIdentifier,
+          guid: '',
+          ratingKey: session.ratingKey,
+          key: session.key,
+          url: '',
+          viewOffset: session.viewOffset,
+          playQueueItemID: 1,
+          state,
+        },
+      ],
+    });
+  }
+
   /** Drops every notification socket (a network hiccup, a server restart). */
   dropSockets() {
     for (const ws of this.wss.clients) ws.terminate();

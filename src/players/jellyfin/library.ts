@@ -2,7 +2,7 @@
 import { listOf, obj, optBool, optNum, optObj, optStr, str } from '../shape';
 import type { JellyfinClient } from './client';
 import { isUnder } from '../../core/paths';
-import { PlaybackSession, episodeTitle } from '../../core/playback';
+import { PlaybackSession, episodeTitle, providerIds } from '../../core/playback';
 
 export interface JellyfinLibrary {
   Name: string;
@@ -167,6 +167,7 @@ export async function refreshLibrary(client: JellyfinClient): Promise<void> {
 }
 
 interface JellyfinSession {
+  Id?: string;
   UserName?: string;
   DeviceName?: string;
   Client?: string;
@@ -179,6 +180,8 @@ interface JellyfinSession {
     SeriesName?: string;
     IndexNumber?: number;
     ParentIndexNumber?: number;
+    ProductionYear?: number;
+    ProviderIds?: Record<string, unknown>;
     RunTimeTicks?: number;
   };
   PlayState?: { PositionTicks?: number; IsPaused?: boolean };
@@ -209,6 +212,7 @@ function decodeItem(value: unknown, where: string): JellyfinItem {
 function decodeSession(value: unknown, where: string): JellyfinSession {
   const o = obj(value, where);
   const session: JellyfinSession = {
+    Id: optStr(o.Id, `${where}.Id`),
     UserName: optStr(o.UserName, `${where}.UserName`),
     DeviceName: optStr(o.DeviceName, `${where}.DeviceName`),
     Client: optStr(o.Client, `${where}.Client`),
@@ -225,6 +229,8 @@ function decodeSession(value: unknown, where: string): JellyfinSession {
       SeriesName: optStr(item.SeriesName, `${w}.SeriesName`),
       IndexNumber: optNum(item.IndexNumber, `${w}.IndexNumber`),
       ParentIndexNumber: optNum(item.ParentIndexNumber, `${w}.ParentIndexNumber`),
+      ProductionYear: optNum(item.ProductionYear, `${w}.ProductionYear`),
+      ProviderIds: optObj(item.ProviderIds, `${w}.ProviderIds`),
       RunTimeTicks: optNum(item.RunTimeTicks, `${w}.RunTimeTicks`),
     };
   }
@@ -238,32 +244,29 @@ function decodeSession(value: unknown, where: string): JellyfinSession {
   return session;
 }
 
-export async function getJellyfinPlayback(client: JellyfinClient): Promise<PlaybackSession[]> {
-  const sessions = await client.get(
-    'GET',
-    '/Sessions',
-    { listing: true, params: { activeWithinSeconds: 960 } },
-    (body) => listOf(body, 'the answer', decodeSession),
-  );
-  return sessions.flatMap((s) => {
+/**
+ * What plays in a list of Jellyfin sessions (GET /Sessions, or the socket's "Sessions" message, which carries the
+ * same list): one entry per session with a NowPlayingItem; an idle session stays listed without one. Throws a
+ * shape error (the caller names the server) when the list is not one.
+ */
+export function playbackOfSessions(body: unknown): PlaybackSession[] {
+  const sessions = listOf(body, 'the answer', decodeSession);
+  return sessions.flatMap((s): PlaybackSession[] => {
     const item = s.NowPlayingItem;
     if (!item) return [];
     const kind = item.MediaType === 'Audio' ? 'audio' : item.MediaType === 'Photo' ? 'picture' : 'video';
     const position = s.PlayState?.PositionTicks;
     const duration = item.RunTimeTicks;
     const episode = item.Type === 'Episode';
+    const season = episode ? item.ParentIndexNumber : undefined;
+    const number = episode ? item.IndexNumber : undefined;
     return [
       {
         kind,
         type: (item.Type ?? 'unknown').toLowerCase(),
         id: item.Id,
         title: item.SeriesName
-          ? episodeTitle(
-              item.SeriesName,
-              episode ? item.ParentIndexNumber : undefined,
-              episode ? item.IndexNumber : undefined,
-              item.Name ?? '',
-            )
+          ? episodeTitle(item.SeriesName, season, number, item.Name ?? '')
           : (item.Name ?? 'unknown'),
         file: item.Path,
         paused: s.PlayState?.IsPaused === true,
@@ -273,9 +276,25 @@ export async function getJellyfinPlayback(client: JellyfinClient): Promise<Playb
         durationSeconds: duration !== undefined ? duration / TICKS_PER_SECOND : undefined,
         user: s.UserName,
         device: s.DeviceName,
+        sessionId: s.Id,
+        client: s.Client,
+        year: item.ProductionYear,
+        show: item.SeriesName,
+        season,
+        episode: number,
+        ids: providerIds(item.ProviderIds),
       },
     ];
   });
+}
+
+export async function getJellyfinPlayback(client: JellyfinClient): Promise<PlaybackSession[]> {
+  return client.get(
+    'GET',
+    '/Sessions',
+    { listing: true, params: { activeWithinSeconds: 960 } },
+    playbackOfSessions,
+  );
 }
 
 export interface ScheduledTask {

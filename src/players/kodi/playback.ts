@@ -1,7 +1,7 @@
 /** What Kodi is playing right now. */
 import { decode, listOf, num, obj, optNum, optObj, optStr } from '../shape';
 import { KODI_FIXES, KodiRpcError } from './rpc';
-import { MediaKind, PlaybackSession, episodeTitle } from '../../core/playback';
+import { MediaKind, PlaybackSession, episodeTitle, providerIds } from '../../core/playback';
 import { Obj } from '../../core/values';
 
 export interface KodiCaller {
@@ -44,6 +44,8 @@ interface PlayerItem {
   showtitle?: string;
   season?: number;
   episode?: number;
+  year?: number;
+  uniqueid?: Obj;
   file?: string;
 }
 
@@ -87,6 +89,8 @@ function decodePlayerItem(result: unknown): PlayerItem {
     showtitle: optStr(item.showtitle, 'item.showtitle'),
     season: optNum(item.season, 'item.season'),
     episode: optNum(item.episode, 'item.episode'),
+    year: optNum(item.year, 'item.year'),
+    uniqueid: optObj(item.uniqueid, 'item.uniqueid'),
     file: optStr(item.file, 'item.file'),
   };
 }
@@ -122,7 +126,10 @@ export async function getKodiPlayback(kodi: KodiCaller): Promise<PlaybackSession
         kodiCall(
           kodi,
           'Player.GetItem',
-          { playerid: p.playerid, properties: ['title', 'file', 'showtitle', 'season', 'episode'] },
+          {
+            playerid: p.playerid,
+            properties: ['title', 'file', 'showtitle', 'season', 'episode', 'year', 'uniqueid'],
+          },
           decodePlayerItem,
         ),
         kodiCall(
@@ -145,6 +152,16 @@ export async function getKodiPlayback(kodi: KodiCaller): Promise<PlaybackSession
         progress: props.percentage === undefined ? undefined : Math.round(props.percentage * 10) / 10,
         positionSeconds: kodiSeconds(props.time),
         durationSeconds: kodiSeconds(props.totaltime),
+        // Kodi says 0 and -1 for "none".
+        year: item.year !== undefined && item.year > 0 ? item.year : undefined,
+        show: item.type === 'episode' && item.showtitle ? item.showtitle : undefined,
+        season:
+          item.type === 'episode' && item.season !== undefined && item.season >= 0 ? item.season : undefined,
+        episode:
+          item.type === 'episode' && item.episode !== undefined && item.episode >= 0
+            ? item.episode
+            : undefined,
+        ids: providerIds(item.uniqueid),
       };
     }),
   );

@@ -3,7 +3,7 @@ import { PlayerError } from '../errors';
 import { listOf, obj, optId, optNum, optObj, optStr, str } from '../shape';
 import { PlexClient, container } from './client';
 import { isUnder } from '../../core/paths';
-import { PlaybackSession, episodeTitle } from '../../core/playback';
+import { PlaybackSession, episodeTitle, providerIds } from '../../core/playback';
 
 export interface PlexSection {
   key: string;
@@ -29,8 +29,12 @@ interface PlexMetadata {
   type?: string;
   duration?: number;
   viewOffset?: number;
+  year?: number;
+  sessionKey?: string;
+  Guid?: string[];
   Media?: { Part?: { file?: string }[] }[];
-  Player?: { state?: string; title?: string; device?: string };
+  Player?: { state?: string; title?: string; device?: string; product?: string };
+  Session?: { id?: string };
   User?: { title?: string };
 }
 
@@ -48,6 +52,9 @@ function decodeMetadata(value: unknown, where: string): PlexMetadata {
     type: optStr(o.type, `${where}.type`),
     duration: optNum(o.duration, `${where}.duration`),
     viewOffset: optNum(o.viewOffset, `${where}.viewOffset`),
+    year: optNum(o.year, `${where}.year`),
+    sessionKey: optId(o.sessionKey, `${where}.sessionKey`),
+    Guid: listOf(o.Guid, `${where}.Guid`, (g, w) => optStr(obj(g, w).id, `${w}.id`) ?? ''),
     Media: listOf(o.Media, `${where}.Media`, (media, w) => ({
       Part: listOf(obj(media, w).Part, `${w}.Part`, (part, pw) => ({
         file: optStr(obj(part, pw).file, `${pw}.file`),
@@ -60,8 +67,11 @@ function decodeMetadata(value: unknown, where: string): PlexMetadata {
       state: optStr(player.state, `${where}.Player.state`),
       title: optStr(player.title, `${where}.Player.title`),
       device: optStr(player.device, `${where}.Player.device`),
+      product: optStr(player.product, `${where}.Player.product`),
     };
   }
+  const session = optObj(o.Session, `${where}.Session`);
+  if (session) m.Session = { id: optId(session.id, `${where}.Session.id`) };
   const user = optObj(o.User, `${where}.User`);
   if (user) m.User = { title: optStr(user.title, `${where}.User.title`) };
   return m;
@@ -182,8 +192,11 @@ export async function refreshMetadata(client: PlexClient, ratingKey: string): Pr
 }
 
 export async function getPlexPlayback(client: PlexClient): Promise<PlaybackSession[]> {
-  const sessions = await client.get('GET', '/status/sessions', { listing: true }, (body) =>
-    listOf(container(body).Metadata, 'MediaContainer.Metadata', decodeMetadata),
+  const sessions = await client.get(
+    'GET',
+    '/status/sessions',
+    { listing: true, params: { includeGuids: 1 } },
+    (body) => listOf(container(body).Metadata, 'MediaContainer.Metadata', decodeMetadata),
   );
   return sessions.map((m) => ({
     kind: m.type === 'track' ? 'audio' : m.type === 'photo' ? 'picture' : 'video',
@@ -200,6 +213,13 @@ export async function getPlexPlayback(client: PlexClient): Promise<PlaybackSessi
     durationSeconds: m.duration !== undefined ? m.duration / 1000 : undefined,
     user: m.User?.title,
     device: m.Player?.title ?? m.Player?.device,
+    sessionId: m.sessionKey ?? m.Session?.id,
+    client: m.Player?.product,
+    year: m.year,
+    show: m.type === 'episode' ? m.grandparentTitle : undefined,
+    season: m.type === 'episode' ? m.parentIndex : undefined,
+    episode: m.type === 'episode' ? m.index : undefined,
+    ids: providerIds(m.Guid),
   }));
 }
 

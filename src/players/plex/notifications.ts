@@ -1,16 +1,15 @@
 /**
  * Plex Media Server's notification WebSocket (`/:/websockets/notifications`): one per `plex-server`, shared by its
- * flow nodes, reconnecting with capped backoff, pinged to find a dead connection. Knows nothing of Node-RED.
+ * flow nodes (the reconnecting, pinging part is LiveSocket's). Knows nothing of Node-RED.
  *
  * Frames are `{NotificationContainer: {type, ...}}`; what is used here: `activity` (ActivityNotification[] with
- * event started|updated|ended and Activity{type, Context{librarySectionID}}: a section's refresh) and `timeline`
- * (TimelineEntry[]: items created, processed, deleted). Every frame is outside data: one of another shape is
- * ignored and counted. The token goes in a header, to the server's own origin, never in the URL.
+ * event started|updated|ended and Activity{type, Context{librarySectionID}}: a section's refresh), `timeline`
+ * (TimelineEntry[]: items created, processed, deleted) and `playing` (PlaySessionStateNotification[]: a play
+ * session's state and position, without its user or item: those are in /status/sessions). Every frame is outside
+ * data: one of another shape is ignored and counted. The token goes in a header, never in the URL.
  */
-import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
-import { backoffDelay } from '../../core/time';
 import { isObject } from '../../core/values';
+import { LiveSocket, LiveSocketOptions, LiveSocketState, SocketTarget, socketUrl } from '../live-socket';
 import { PLEX_PRODUCT, PLEX_VERSION, PlexEndpoint, plexLabel } from './client';
 
 /** A section's refresh (Plex's activity `library.update.section`), as the notifications tell it. */
@@ -29,49 +28,43 @@ export interface PlexTimelineEntry {
   state: number;
 }
 
-/** connected: the socket is up; polling: it is not (refused, unreachable), and waiting is done by polling. */
-export type PlexNotificationState = 'idle' | 'connecting' | 'connected' | 'polling';
-
-interface Events {
-  state: [PlexNotificationState];
-  activity: [PlexActivity];
-  timeline: [PlexTimelineEntry];
-  debug: [string];
+/** A play session's state, as the `playing` notifications tell it (about every 10 s while a client plays). */
+export interface PlexPlaying {
+  sessionKey: string;
+  state: 'playing' | 'paused' | 'buffering' | 'stopped';
+  /** The item's library key, and the position in ms, where the notification says. */
+  ratingKey?: string;
+  viewOffsetMs?: number;
 }
 
-/** The largest frame taken; Plex's notifications are small. */
-const MAX_FRAME_BYTES = 1024 * 1024;
-
-export interface PlexNotificationOptions {
-  pingMs?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
-}
+export type PlexNotificationState = LiveSocketState;
+export type PlexNotificationOptions = LiveSocketOptions;
 
 /** The notification socket's URL for a server URL (http → ws, https → wss); undefined for a URL that is not one. */
 export function notificationUrl(serverUrl: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/:/websockets/notifications`;
-  url.search = '';
-  url.hash = '';
-  return url.toString();
+  return socketUrl(serverUrl, '/:/websockets/notifications');
 }
 
-/** The activities and timeline entries of one frame; undefined when it is not a notification of a known shape. */
+const PLAY_STATES = new Set(['playing', 'paused', 'buffering', 'stopped']);
+
+/** An id Plex gives as a string or a number. */
+const idOf = (value: unknown): string | undefined =>
+  typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
+    ? String(value)
+    : undefined;
+
+/**
+ * The activities, timeline entries and play states of one frame; undefined when it is not a notification of a
+ * known shape. Entries of another shape inside a known frame are left out.
+ */
 export function decodeNotification(
   raw: unknown,
-): { activities: PlexActivity[]; timeline: PlexTimelineEntry[] } | undefined {
+): { activities: PlexActivity[]; timeline: PlexTimelineEntry[]; playing: PlexPlaying[] } | undefined {
   if (!isObject(raw) || !isObject(raw.NotificationContainer)) return undefined;
   const c = raw.NotificationContainer;
   const activities: PlexActivity[] = [];
   const timeline: PlexTimelineEntry[] = [];
+  const playing: PlexPlaying[] = [];
   if (c.type === 'activity' && Array.isArray(c.ActivityNotification)) {
     for (const n of c.ActivityNotification as unknown[]) {
       if (!isObject(n) || !isObject(n.Activity)) continue;
@@ -99,165 +92,55 @@ export function decodeNotification(
         sectionKey: typeof section === 'string' || typeof section === 'number' ? String(section) : undefined,
       });
     }
+  } else if (c.type === 'playing' && Array.isArray(c.PlaySessionStateNotification)) {
+    for (const n of c.PlaySessionStateNotification as unknown[]) {
+      if (!isObject(n)) continue;
+      const sessionKey = idOf(n.sessionKey);
+      if (sessionKey === undefined || typeof n.state !== 'string' || !PLAY_STATES.has(n.state)) continue;
+      const offset = n.viewOffset;
+      playing.push({
+        sessionKey,
+        state: n.state as PlexPlaying['state'],
+        ratingKey: idOf(n.ratingKey),
+        viewOffsetMs:
+          typeof offset === 'number' && Number.isFinite(offset) && offset >= 0 ? offset : undefined,
+      });
+    }
   } else if (typeof c.type !== 'string') return undefined;
-  return { activities, timeline };
+  return { activities, timeline, playing };
 }
 
-export class PlexNotifications extends EventEmitter<Events> {
-  private ws?: WebSocket;
-  private running = false;
-  private attempt = 0;
-  private reconnectTimer?: NodeJS.Timeout;
-  private pingTimer?: NodeJS.Timeout;
-  private alive = false;
-  private current: PlexNotificationState = 'idle';
-  /** Frames ignored because of their shape or size. */
-  ignoredFrames = 0;
-  /** Why the socket is not up, for the status and the log (never holds the token). */
-  reason?: string;
-
+/** Emits `activity` (PlexActivity), `timeline` (PlexTimelineEntry) and `playing` (PlexPlaying), besides `state`. */
+export class PlexNotifications extends LiveSocket {
   constructor(
     private readonly endpoint: PlexEndpoint,
-    private readonly options: PlexNotificationOptions = {},
+    options: PlexNotificationOptions = {},
   ) {
-    super();
+    super(`notification socket of ${plexLabel(endpoint)}`, options);
   }
 
-  get state(): PlexNotificationState {
-    return this.current;
-  }
-
-  /** Whether notifications can be received now. */
-  get up(): boolean {
-    return this.current === 'connected';
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.attempt = 0;
-    this.connect();
-  }
-
-  stop(): void {
-    this.running = false;
-    clearTimeout(this.reconnectTimer);
-    clearInterval(this.pingTimer);
-    this.reconnectTimer = undefined;
-    this.pingTimer = undefined;
-    const ws = this.ws;
-    this.ws = undefined;
-    if (ws) {
-      ws.removeAllListeners();
-      ws.on('error', () => undefined); // a late error of a socket being closed is nobody's concern
-      ws.terminate();
-    }
-    this.setState('idle');
-  }
-
-  private setState(state: PlexNotificationState): void {
-    if (state === this.current) return;
-    this.current = state;
-    this.emit('state', state);
-  }
-
-  private connect(): void {
+  protected target(): SocketTarget {
     const url = notificationUrl(this.endpoint.url);
-    if (!url || !this.endpoint.token) {
-      this.reason = url ? 'no token is set' : 'the URL is not an http(s) URL';
-      this.setState('polling');
-      return;
-    }
-    if (this.current !== 'polling') this.setState('connecting');
-    const ws = new WebSocket(url, {
+    if (!url) return { reason: 'the URL is not an http(s) URL' };
+    if (!this.endpoint.token) return { reason: 'no token is set' };
+    return {
+      url,
       headers: {
         'X-Plex-Token': this.endpoint.token,
         'X-Plex-Client-Identifier': this.endpoint.clientId,
         'X-Plex-Product': PLEX_PRODUCT,
         'X-Plex-Version': PLEX_VERSION,
       },
-      maxPayload: MAX_FRAME_BYTES,
-      handshakeTimeout: this.endpoint.timeoutMs ?? 15000,
-      followRedirects: false,
-    });
-    this.ws = ws;
-    ws.on('open', () => {
-      this.attempt = 0;
-      this.reason = undefined;
-      this.alive = true;
-      this.setState('connected');
-      this.emit('debug', `notification socket open to ${plexLabel(this.endpoint)}`);
-      clearInterval(this.pingTimer);
-      this.pingTimer = setInterval(() => {
-        if (!this.alive) {
-          ws.terminate(); // no pong since the last ping: a dead connection
-          return;
-        }
-        this.alive = false;
-        ws.ping();
-      }, this.options.pingMs ?? 30000);
-    });
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      // Refused (401: a token the socket does not take) or not there: polling does the work meanwhile.
-      this.reason =
-        res.statusCode === 401 || res.statusCode === 403
-          ? `the notification socket refused the token (HTTP ${res.statusCode})`
-          : `the notification socket answered HTTP ${res.statusCode ?? '?'}`;
-      res.resume();
-      ws.terminate();
-    });
-    ws.on('message', (data, isBinary) => {
-      this.onFrame(data, isBinary);
-    });
-    ws.on('error', (err) => {
-      this.reason ??= `the notification socket failed: ${err.message}`;
-    });
-    ws.on('close', () => {
-      clearInterval(this.pingTimer);
-      this.pingTimer = undefined;
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      if (!this.running) return;
-      this.setState('polling');
-      const delay = backoffDelay(
-        this.attempt++,
-        this.options.retryMinMs ?? 1000,
-        this.options.retryMaxMs ?? 30000,
-      );
-      this.reconnectTimer = setTimeout(() => {
-        this.connect();
-      }, delay);
-    });
+      handshakeTimeoutMs: this.endpoint.timeoutMs,
+    };
   }
 
-  private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
-    let decoded: ReturnType<typeof decodeNotification>;
-    try {
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : undefined;
-      decoded = isBinary || text === undefined ? undefined : decodeNotification(JSON.parse(text));
-    } catch {
-      decoded = undefined;
-    }
-    if (!decoded) {
-      this.ignoredFrames++;
-      this.emit('debug', 'ignored a notification frame of an unknown shape');
-      return;
-    }
+  protected frame(value: unknown): boolean {
+    const decoded = decodeNotification(value);
+    if (!decoded) return false;
     for (const a of decoded.activities) this.deliver('activity', a);
     for (const t of decoded.timeline) this.deliver('timeline', t);
-  }
-
-  /** One listener that throws harms neither the socket nor the other listeners. */
-  private deliver<E extends 'activity' | 'timeline'>(event: E, value: Events[E][0]): void {
-    for (const listener of this.listeners(event)) {
-      try {
-        (listener as (v: Events[E][0]) => void)(value);
-      } catch (err) {
-        this.emit('debug', `a ${event} listener failed: ${(err as Error).message}`);
-      }
-    }
+    for (const p of decoded.playing) this.deliver('playing', p);
+    return true;
   }
 }
