@@ -9,6 +9,7 @@ const helper = require('node-red-node-test-helper');
 const { RealKodi, freePort } = require('../scripts/real-kodi');
 const { storeRows } = require('./store');
 const { plexRows, serverRows } = require('./servers');
+const { watchRows } = require('./watch');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -399,9 +400,10 @@ const SECTIONS = {
   kodi: kodiRows,
   servers: async (rows) => rows.push(...(await serverRows()), ...(await plexRows())),
   store: async (rows) => rows.push(...(await storeRows())),
+  watch: async (rows) => rows.push(...(await watchRows())),
 };
 
-/** `npm run bench` runs every section; `npm run bench -- store` (or kodi) runs the ones named. */
+/** `npm run bench` runs every section; `npm run bench -- store` (or kodi, servers, watch) runs the ones named. */
 async function main() {
   const started = now();
   const asked = process.argv.slice(2);
