@@ -161,6 +161,16 @@ class RealKodi {
     clearTimeout(timer);
   }
 
+  /** Kills kodi.bin at once (Xvfb stays), as a crash or a power cut would: no goodbye on its WebSocket. */
+  async crashKodi() {
+    const kodi = this.kodi;
+    this.stopping = true;
+    if (kodi.exitCode !== null || kodi.signalCode !== null) return;
+    const exited = new Promise((resolve) => kodi.once('exit', resolve));
+    kodi.kill('SIGKILL');
+    await exited;
+  }
+
   /** A source's content type has no JSON-RPC: write it into the database, as Kodi's "Set content" would. */
   setContent(db, dir, content, recursive) {
     const q = (s) => `'${String(s).replace(/'/g, "''")}'`;

@@ -4,9 +4,9 @@
  * notifications bring a look at once; Jellyfin's and Plex's sockets bring the sessions themselves); polling is the
  * fallback (every second while something plays, every 5 s when idle, both settable).
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { Store } from './sync/store';
-import { CompletionRecord, WatchEvent, WatchObservation, WatchTracker, checkCompletion } from './sync/watch';
+import type { Node, NodeAPI } from 'node-red';
+import type { WatchEvent, WatchObservation } from './sync/watch';
+import { WatchDef, useWatchOutput } from './node-red/watch-output';
 import { WatchSource, jellyfinWatchSource, kodiWatchSource, plexWatchSource } from './sync/watch-source';
 import { PlayerRefs, errorStatus, usePlayer } from './node-red/flow-node';
 import { numberSetting } from './node-red/settings';
@@ -14,27 +14,13 @@ import { done, failed, useCatalog, working } from './node-red/status';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { forPeople } from './node-red/errors';
 
-interface WatchActivityDef extends NodeDef, PlayerRefs {
-  threshold?: string | number;
-  minimum?: string | number;
-  progress?: string | number;
+interface WatchActivityDef extends WatchDef, PlayerRefs {
   pollPlaying?: string | number;
   pollIdle?: string | number;
-  users?: string;
-  excludeUsers?: string;
-  devices?: string;
-  types?: string;
 }
 
 /** While the player pushes every session with its position, a look now and then all the same (a lost message). */
 const SAFETY_LOOK_MS = 60_000;
-
-/** A comma-separated list of names, lower case; empty means "any". */
-const listOf = (text: string | undefined): string[] =>
-  (text ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
 
 function sourceFor(player: AnyPlayerNode): WatchSource {
   const mapper = (): ReturnType<AnyPlayerNode['mapper']> | undefined => {
@@ -64,62 +50,13 @@ export = function (RED: NodeAPI): void {
       node.error(`watch-activity: ${problem ?? 'no player'}`);
       return;
     }
-    const userDir = (RED.settings as { userDir?: string }).userDir;
-    const completions = new Store(userDir).collection<CompletionRecord>(
-      `watch-${node.id.replace(/[^A-Za-z0-9._-]/g, '_')}`,
-      checkCompletion,
-    );
-    try {
-      completions.load();
-      if (completions.damage) {
-        node.warn(
-          `watch-activity: its completions were damaged (${completions.damage.reason}); the good ones kept`,
-        );
-      }
-    } catch (err) {
-      node.warn(`watch-activity: cannot read its completions: ${(err as Error).message}`);
-    }
-    const tracker = new WatchTracker(
-      {
-        thresholdPercent: numberSetting(def.threshold, 85),
-        minimumWatchedS: numberSetting(def.minimum, 120),
-        progressEveryMs: numberSetting(def.progress, 0) * 1000,
-      },
-      completions,
-    );
+    const output = useWatchOutput(RED, node, def, { name: player.name || player.label, type: player.kind });
+    const { tracker, wanted } = output;
+    const send = (e: WatchEvent): void => {
+      node.send(output.message(e));
+    };
     const pollPlayingMs = Math.max(0.2, numberSetting(def.pollPlaying, 1)) * 1000;
     const pollIdleMs = Math.max(0.2, numberSetting(def.pollIdle, 5)) * 1000;
-    const users = listOf(def.users);
-    const excluded = listOf(def.excludeUsers);
-    const devices = listOf(def.devices);
-    const types = listOf(def.types);
-    const wanted = (o: WatchObservation): boolean => {
-      const user = (o.user ?? '').toLowerCase();
-      if (users.length > 0 && !users.includes(user)) return false;
-      if (excluded.includes(user)) return false;
-      if (devices.length > 0 && !devices.includes((o.device ?? '').toLowerCase())) return false;
-      return types.length === 0 || types.includes(o.item.type.toLowerCase());
-    };
-    const playerName = player.name || player.label;
-    const send = (e: WatchEvent): void => {
-      node.send({
-        topic: e.topic,
-        payload: {
-          player: playerName,
-          playerType: player.kind,
-          user: e.user,
-          device: e.device,
-          client: e.client,
-          sessionId: e.sessionId,
-          item: e.item,
-          positionS: e.positionS,
-          runtimeS: e.runtimeS,
-          percent: e.percent,
-          watchedS: e.watchedS,
-          startedAt: new Date(e.startedAt).toISOString(),
-        },
-      });
-    };
 
     const source = sourceFor(player);
     // Read through a function: each may change while a look awaits the player.
@@ -199,18 +136,13 @@ export = function (RED: NodeAPI): void {
       apply(observations);
       if (!state.looking) schedule();
     });
-    const pruner = setInterval(() => {
-      tracker.prune();
-    }, 3600 * 1000);
     void look();
 
     node.on('close', (_removed: boolean, closeDone: () => void) => {
       state.closed = true;
       clearTimeout(timer);
-      clearInterval(pruner);
       unlisten();
-      tracker.forget();
-      completions.close().then(closeDone, () => {
+      output.close().then(closeDone, () => {
         closeDone();
       });
     });

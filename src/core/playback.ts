@@ -65,8 +65,9 @@ export function providerIds(
   for (const [key, value] of pairs) {
     const k = key.toLowerCase();
     if (k === 'imdb' && typeof value === 'string' && /^tt\d{1,12}$/.test(value)) ids.imdb = value;
-    if (k === 'tmdb') ids.tmdb = idNumber(value) ?? ids.tmdb;
-    if (k === 'tvdb') ids.tvdb = idNumber(value) ?? ids.tvdb;
+    const n = idNumber(value);
+    if (k === 'tmdb' && n !== undefined) ids.tmdb = n;
+    if (k === 'tvdb' && n !== undefined) ids.tvdb = n;
   }
   return ids.imdb !== undefined || ids.tmdb !== undefined || ids.tvdb !== undefined ? ids : undefined;
 }

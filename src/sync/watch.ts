@@ -124,6 +124,11 @@ export class WatchTracker {
     this.progressEveryMs = options.progressEveryMs ?? 0;
   }
 
+  /** Whether a session is being followed. */
+  has(sessionId: string): boolean {
+    return this.sessions.has(sessionId);
+  }
+
   /** Sessions being followed now. */
   get active(): number {
     return this.sessions.size;

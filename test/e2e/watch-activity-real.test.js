@@ -40,9 +40,9 @@ describe('watch-activity with a real Kodi', function () {
     return { s: t.hours * 3600 + t.minutes * 60 + t.seconds + t.milliseconds / 1000, speed: props.speed };
   };
 
-  it('play, pause, resume, seek past 85 %, stop: the five events, and the watched time', async function () {
-    const movie = kodi.addMovie('Watched Clip', 2020, { video: { copyFrom: kodi.clip() } });
-    const runtimeS = 120; // the generated clip's length
+  /** The generated clip as a movie in Kodi's library, and a flow watching Kodi; returns the movie and its id. */
+  const setUp = async (title) => {
+    const movie = kodi.addMovie(title, 2020, { video: { copyFrom: kodi.clip() } });
     // In the library, as a movie of its own (Kodi then names it by its title, not its file). Listing the parent
     // first: Kodi skips a folder its directory cache does not list yet (a folder made after it last looked).
     await kodi.rpc('Files.GetDirectory', { directory: kodi.movies, media: 'video' });
@@ -57,6 +57,7 @@ describe('watch-activity with a real Kodi', function () {
       'the clip in the library',
       2 * LIMIT_MS,
     );
+    await helper.unload();
     await helper.load(
       [nodes.kodiPlayer, nodes.pathMappings, nodes.watchActivity],
       [
@@ -85,12 +86,18 @@ describe('watch-activity with a real Kodi', function () {
       { kodi: { username: kodi.username, password: kodi.password } },
     );
     await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket', LIMIT_MS);
+    return { movie, movieid: inLibrary[0].movieid };
+  };
+
+  it('play, pause, resume, seek past 85 %, stop: the five events, and the watched time', async function () {
+    const runtimeS = 120; // the generated clip's length
+    const { movie, movieid } = await setUp('Watched Clip');
     const got = [];
     helper.getNode('out').on('input', (msg) => got.push(msg));
     const event = (topic) => until(() => got.find((m) => m.topic === topic), topic, LIMIT_MS);
 
     // Played as the library's movie (as a user picks it in Kodi's Movies), not as a bare file.
-    await kodi.rpc('Player.Open', { item: { movieid: inLibrary[0].movieid } });
+    await kodi.rpc('Player.Open', { item: { movieid } });
     try {
       await event('started');
       // Until frames really play (a headless Kodi sets up its renderer first).
@@ -127,6 +134,48 @@ describe('watch-activity with a real Kodi', function () {
       );
       got[3].payload.percent.should.be.above(85);
     } finally {
+      await kodi.rpc('Player.Stop', { playerid: 1 }).catch(() => undefined);
+      await until(
+        async () => (await kodi.rpc('Player.GetActivePlayers')).length === 0,
+        'playback to stop',
+        LIMIT_MS,
+      );
+    }
+  });
+
+  it('Kodi crashes mid-play and comes back: one "stopped", no completion, no time counted while it was away', async function () {
+    const { movieid } = await setUp('Crash Clip');
+    const got = [];
+    helper.getNode('out').on('input', (msg) => got.push(msg));
+    const event = (topic) => until(() => got.find((m) => m.topic === topic), topic, LIMIT_MS);
+    await kodi.rpc('Player.Open', { item: { movieid } });
+    let crashed = false;
+    try {
+      await event('started');
+      await until(async () => (await position()).s >= 1, 'playback', LIMIT_MS);
+      await pause(3000); // watching
+      const beforeCrash = await position();
+      crashed = true;
+      await kodi.crashKodi(); // no Player.OnStop: the WebSocket just drops
+      await until(() => helper.getNode('kodi').connection.state === 'disconnected', 'the drop', LIMIT_MS);
+      await pause(5000); // Kodi is away for a while: none of it may count as watched
+      await kodi.startKodi();
+      crashed = false;
+      await event('stopped');
+      // Once back, the node follows Kodi again: a new play is a new start.
+      await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket again', 2 * LIMIT_MS);
+      await kodi.rpc('Player.Open', { item: { movieid } });
+      await until(() => got.filter((m) => m.topic === 'started').length === 2, 'the next start', LIMIT_MS);
+      got.map((m) => m.topic).should.eql(['started', 'stopped', 'started']);
+      const watched = got[1].payload.watchedS;
+      console.log(
+        `      (watched ${watched} s; Kodi had played ${beforeCrash.s.toFixed(1)} s when it crashed)`,
+      );
+      // At most what played until the crash (plus the instant between reading the position and the kill).
+      watched.should.be.belowOrEqual(beforeCrash.s + 1);
+      watched.should.be.aboveOrEqual(beforeCrash.s - 2);
+    } finally {
+      if (crashed) await kodi.startKodi();
       await kodi.rpc('Player.Stop', { playerid: 1 }).catch(() => undefined);
       await until(
         async () => (await kodi.rpc('Player.GetActivePlayers')).length === 0,

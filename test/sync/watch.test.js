@@ -152,4 +152,38 @@ describe('watch activity (no Node-RED)', function () {
     t.active.should.equal(0);
     t.observe([], 12 * S).should.eql([]);
   });
+  it('the player could not be asked: the time it was away counts only as far as the position moved', function () {
+    const t = new WatchTracker({ minimumWatchedS: 0 });
+    t.observe(at(0), 0);
+    t.observe(at(30), 30 * S); // 30 s watched
+    t.lost(); // Kodi restarted: 10 minutes without an answer
+    // Back, still playing 20 s further on (a network blip): the 20 s the position proves count, the rest not.
+    t.observe(at(50), 630 * S).should.eql([]);
+    const [stopped] = t.observe([], 631 * S);
+    stopped.watchedS.should.equal(51);
+    // Gone when it comes back (Kodi restarted): stopped, with nothing counted for the time away.
+    t.observe(at(0, { sessionId: 's2' }), 1000 * S);
+    t.observe(at(40, { sessionId: 's2' }), 1040 * S);
+    t.lost();
+    const events = t.observe([], 1600 * S);
+    topics(events).should.eql(['stopped']);
+    events[0].watchedS.should.equal(40);
+  });
+
+  it('update() tells of one session, leaving the others; playedToEnd() completes below the threshold', function () {
+    const t = new WatchTracker({ minimumWatchedS: 60 });
+    const [a] = at(0, { sessionId: 'a' });
+    const [b] = at(0, { sessionId: 'b', user: 'ben' });
+    topics([...t.update(a, 0), ...t.update(b, 0)]).should.eql(['started', 'started']);
+    t.update({ ...a, positionS: 30 }, 30 * S).should.eql([]);
+    t.active.should.equal(2, 'b is still followed');
+    t.has('b').should.be.true();
+    // The server says a ended (Plex's scrobble) at 50 %: not yet, the minimum is not watched.
+    t.playedToEnd('a', 30 * S).should.eql([]);
+    t.update({ ...a, positionS: 100 }, 100 * S);
+    topics(t.playedToEnd('a', 100 * S)).should.eql(['completed']);
+    topics(t.playedToEnd('a', 101 * S)).should.eql([], 'once');
+    topics(t.stopped('a', 102 * S)).should.eql(['stopped']);
+    t.has('a').should.be.false();
+  });
 });
