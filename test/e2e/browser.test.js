@@ -396,6 +396,9 @@ describe('the editor in Chromium', function () {
       },
     },
     { type: 'arr-event', good: { name: 'Radarr or Sonarr' } },
+    // The server is optional (only to look up paths): nothing red until a bad value is typed.
+    { type: 'jellyfin-webhook', bad: { threshold: '0' }, good: { threshold: '90' } },
+    { type: 'plex-webhook', bad: { minimum: 'soon' }, good: { minimum: '60' } },
   ];
 
   for (const d of dialogs) {

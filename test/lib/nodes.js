@@ -48,6 +48,8 @@ Object.assign(nodes, {
   arrEvent: require('../../nodes/arr-event.js'),
   playerSync: require('../../nodes/player-sync.js'),
   watchActivity: require('../../nodes/watch-activity.js'),
+  jellyfinWebhook: require('../../nodes/jellyfin-webhook.js'),
+  plexWebhook: require('../../nodes/plex-webhook.js'),
 });
 
 /**

@@ -295,6 +295,21 @@ class PlexSim extends HttpSim {
       }));
       return this.send(req, res, { size: page.length, totalSize: all.length, offset: start, Metadata: page });
     }
+    if ((m = /^GET \/library\/metadata\/(\d+)$/.exec(route))) {
+      // One item, as Plex lists it (with Guid[] when includeGuids=1).
+      const item = this.items.find((i) => i.ratingKey === m[1]);
+      if (!item) return res.writeHead(404).end();
+      const meta = {
+        ratingKey: item.ratingKey,
+        key: `/library/metadata/${item.ratingKey}`,
+        type: item.type,
+        title: item.title,
+        duration: item.duration,
+        Media: [{ id: Number(item.ratingKey), Part: [{ id: Number(item.ratingKey), file: item.file }] }],
+      };
+      if (req.query.includeGuids === '1' && item.Guid) meta.Guid = item.Guid;
+      return this.send(req, res, { size: 1, Metadata: [meta] });
+    }
     if ((m = /^PUT \/library\/metadata\/(\d+)\/refresh$/.exec(route))) {
       const item = this.items.find((i) => i.ratingKey === m[1]);
       if (!item) return res.writeHead(404).end();

@@ -113,6 +113,26 @@ export async function findItemsByPath(
   return found;
 }
 
+/** One item by its id, with its path and provider ids; undefined when the server has no such item. */
+export async function getItemById(client: JellyfinClient, itemId: string): Promise<JellyfinItem | undefined> {
+  const items = await client.get(
+    'GET',
+    '/Items',
+    {
+      params: {
+        Ids: itemId,
+        Recursive: true,
+        Fields: 'Path,ProviderIds',
+        EnableImages: false,
+        EnableUserData: false,
+        userId: client.endpoint.userId,
+      },
+    },
+    (body) => listOf(obj(body, 'the answer').Items, 'Items', decodeItem),
+  );
+  return items.find((i) => i.Id.replace(/-/g, '').toLowerCase() === itemId.replace(/-/g, '').toLowerCase());
+}
+
 /** The item types that are folders a refresh can start from (a library's own folder is its CollectionFolder). */
 const FOLDER_TYPES = 'Series,Season,Folder,BoxSet';
 

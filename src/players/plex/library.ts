@@ -3,7 +3,7 @@ import { PlayerError } from '../errors';
 import { listOf, obj, optId, optNum, optObj, optStr, str } from '../shape';
 import { PlexClient, container } from './client';
 import { isUnder } from '../../core/paths';
-import { PlaybackSession, episodeTitle, providerIds } from '../../core/playback';
+import { PlaybackSession, ProviderIds, episodeTitle, providerIds } from '../../core/playback';
 
 export interface PlexSection {
   key: string;
@@ -189,6 +189,32 @@ export async function refreshMetadata(client: PlexClient, ratingKey: string): Pr
   const url = `/library/metadata/${encodeURIComponent(ratingKey)}/refresh`;
   await client.request('PUT', url);
   return `PUT ${url}`;
+}
+
+/** One item's file, runtime and provider ids by its rating key; undefined when the server has no such item. */
+export async function getPlexItem(
+  client: PlexClient,
+  ratingKey: string,
+): Promise<{ file?: string; runtimeS?: number; ids?: ProviderIds } | undefined> {
+  let items: PlexMetadata[];
+  try {
+    items = await client.get(
+      'GET',
+      `/library/metadata/${encodeURIComponent(ratingKey)}`,
+      { params: { includeGuids: 1 } },
+      (body) => listOf(container(body).Metadata, 'MediaContainer.Metadata', decodeMetadata),
+    );
+  } catch (err) {
+    if (err instanceof PlayerError && err.code === 'not-found') return undefined;
+    throw err;
+  }
+  const m = items.at(0);
+  if (!m) return undefined;
+  return {
+    file: m.Media?.[0]?.Part?.[0]?.file,
+    runtimeS: m.duration === undefined ? undefined : m.duration / 1000,
+    ids: providerIds(m.Guid),
+  };
 }
 
 export async function getPlexPlayback(client: PlexClient): Promise<PlaybackSession[]> {

@@ -1,0 +1,20 @@
+/**
+ * Flow node `jellyfin-webhook`: behind an `http in` node that Jellyfin's webhook plugin posts to, it turns the
+ * plugin's playback notifications (PlaybackStart, PlaybackProgress, PlaybackStop) into the watch events
+ * watch-activity gives; the item's path is looked up on the jellyfin-server, when one is set.
+ */
+import type { NodeAPI } from 'node-red';
+import { decodeJellyfinHook } from './players/jellyfin/webhook';
+import { webhookBody } from './players/webhook';
+import { jellyfinHookStep } from './sync/watch-hooks';
+import { registerWebhookNode } from './node-red/webhook-node';
+
+export = function (RED: NodeAPI): void {
+  registerWebhookNode(RED, {
+    type: 'jellyfin-webhook',
+    kind: 'jellyfin',
+    decode: (msg) => decodeJellyfinHook(webhookBody(msg.payload, 'Jellyfin webhook')),
+    session: (hook) => hook.sessionId,
+    step: jellyfinHookStep,
+  });
+};
