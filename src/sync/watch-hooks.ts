@@ -30,7 +30,13 @@ export interface HookStep {
  */
 export function applyHook(tracker: WatchTracker, step: HookStep, now = Date.now()): WatchEvent[] {
   const id = step.observation.sessionId;
-  if ((step.stop || step.playedToEnd) && !tracker.has(id)) return [];
+  const paused = tracker.pausedOf(id);
+  if (step.stop || step.playedToEnd) {
+    if (paused === undefined) return [];
+    // A stop or a scrobble says nothing of a pause (Plex's media.stop has no state): the play stays as it was, so
+    // stopping a paused play is no "resumed".
+    step = { ...step, observation: { ...step.observation, paused } };
+  }
   const events = tracker.update(step.observation, now);
   if (step.playedToEnd) events.push(...tracker.playedToEnd(id, now));
   if (step.stop) events.push(...tracker.stopped(id, now));

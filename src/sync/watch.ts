@@ -129,6 +129,11 @@ export class WatchTracker {
     return this.sessions.has(sessionId);
   }
 
+  /** Whether a session followed now was last seen paused (undefined when it is not followed). */
+  pausedOf(sessionId: string): boolean | undefined {
+    return this.sessions.get(sessionId)?.obs.paused;
+  }
+
   /** Sessions being followed now. */
   get active(): number {
     return this.sessions.size;

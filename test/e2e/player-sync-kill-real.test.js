@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const WebSocket = require('ws');
 const { startNodeRed } = require('../lib/start-server');
+const { addFlows } = require('../lib/deploy');
 const { sharedKodi } = require('../kodi-real/kodi-harness');
 const { until } = require('../lib/wait');
 const { journalFile, readJournalLog } = require('../../nodes/sync/journal');
@@ -80,7 +81,6 @@ describe('player-sync across five kill -9 of Node-RED during a 2,000-change bulk
   };
 
   const deploy = async () => {
-    const current = await (await fetch(`${nr.url}/flows`)).json();
     const flows = [
       { id: 'kr-tab', type: 'tab', label: 'kill test, real Kodi' },
       { id: 'kr-maps', type: 'path-mappings', rules: [{ from: '/movies/killbulk', to: bulkDir }] },
@@ -125,12 +125,7 @@ describe('player-sync across five kill -9 of Node-RED during a 2,000-change bulk
         wires: [],
       })),
     ];
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify([...current, ...flows]),
-    });
-    res.status.should.equal(204);
+    await addFlows(nr.url, flows);
   };
   const paths = Array.from(
     { length: COUNT },

@@ -21,6 +21,7 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed } = require('../lib/start-server');
+const { addFlows } = require('../lib/deploy');
 const { KodiSim } = require('../sim/kodi-sim');
 const { until } = require('../lib/wait');
 const { journalFile, readJournalLog } = require('../../nodes/sync/journal');
@@ -91,7 +92,6 @@ describe('player-sync across five kill -9 of Node-RED during a bulk of 2,000 cha
   /** Adds the test's flow to what `npm start` has (its example tabs), as a user deploys from the editor (see
    * player-sync-restart.test.js): the http response answers at once, beside player-sync. */
   const deploy = async () => {
-    const current = await (await fetch(`${nr.url}/flows`)).json();
     const flows = [
       { id: 'pk-tab', type: 'tab', label: 'kill test' },
       { id: 'pk-maps', type: 'path-mappings', rules: [{ from: '/movies', to: '/kodi/movies' }] },
@@ -138,12 +138,7 @@ describe('player-sync across five kill -9 of Node-RED during a bulk of 2,000 cha
         wires: [],
       })),
     ];
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify([...current, ...flows]),
-    });
-    res.status.should.equal(204);
+    await addFlows(nr.url, flows);
   };
   const postBulk = async () => {
     const body = JSON.stringify(PATHS.map((p) => ({ path: p, action: 'added', type: 'movie' })));

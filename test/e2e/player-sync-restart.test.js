@@ -7,6 +7,7 @@ require('should');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startNodeRed } = require('../lib/start-server');
+const { addFlows } = require('../lib/deploy');
 const { KodiSim } = require('../sim/kodi-sim');
 const { until } = require('../lib/wait');
 const { journalFile, readJournalLog } = require('../../nodes/sync/journal');
@@ -33,7 +34,6 @@ describe('player-sync across a kill -9 of Node-RED', function () {
    * the test's flow alone would drop the examples, and `npm start` would then import them again at the restart,
    * redeploying everything while the resumed change is being synced. */
   const deploy = async () => {
-    const current = await (await fetch(`${nr.url}/flows`)).json();
     const flows = [
       { id: 'rt-tab', type: 'tab', label: 'restart test' },
       { id: 'rt-maps', type: 'path-mappings', rules: [{ from: '/movies', to: '/kodi/movies' }] },
@@ -82,13 +82,7 @@ describe('player-sync across a kill -9 of Node-RED', function () {
         wires: [],
       })),
     ];
-    current.some((n) => n.type === 'tab' && n.id.startsWith('example-')).should.be.true('the example tabs');
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify([...current, ...flows]),
-    });
-    res.status.should.equal(204);
+    await addFlows(nr.url, flows);
   };
   const change = async (folder) => {
     const post = () =>

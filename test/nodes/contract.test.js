@@ -8,6 +8,7 @@ const { helper, nodes, run, withOutputs } = require('../lib/nodes');
 const { JellyfinSim } = require('../sim/jellyfin-sim');
 const { PlexSim } = require('../sim/plex-sim');
 const { until } = require('../lib/wait');
+const { sessionsSubscribable } = require('../../nodes/players/jellyfin/socket');
 
 const types = [
   nodes.jellyfinServer,
@@ -17,6 +18,7 @@ const types = [
   nodes.plexRefresh,
   nodes.activeCheck,
   nodes.waitScanFinished,
+  nodes.watchActivity,
 ];
 
 /** Result checks shared by every test: the shape every sync result has. */
@@ -148,8 +150,8 @@ for (const target of servers) {
     const creds = (secret = server.secret) => ({
       server: target.kind === 'jellyfin' ? { apiKey: secret } : { token: secret },
     });
-    const load = (rules = [{ from: '/library', to: '/media' }], settings, secret) =>
-      helper.load(types, flow(target.kind, server, rules, settings), creds(secret));
+    const load = (rules = [{ from: '/library', to: '/media' }], settings, secret, more = []) =>
+      helper.load(types, [...flow(target.kind, server, rules, settings), ...more], creds(secret));
 
     before(async function () {
       if (target.skip) {
@@ -375,6 +377,42 @@ for (const target of servers) {
         since()
           .filter((q) => /^\/Items\/.+\/Refresh$/.test(q.path))
           .should.have.length(0);
+      });
+    }
+
+    if (target.kind === 'jellyfin' && !target.emby) {
+      it('the WebSocket opens with the key in a header, not the URL; watch-activity gets the sessions pushed where the version lets it', async function () {
+        await load(undefined, undefined, undefined, [
+          {
+            id: 'watch',
+            type: 'watch-activity',
+            z: 'tab',
+            playerType: 'jellyfin',
+            jellyfin: 'server',
+            pollPlaying: 30,
+            pollIdle: 30,
+            wires: [['watched']],
+          },
+          { id: 'watched', type: 'helper', z: 'tab' },
+        ]);
+        const socket = helper.getNode('server').socket;
+        await until(() => socket.up, 'the WebSocket', 10000);
+        const version = (await helper.getNode('server').client.publicInfo()).Version;
+        if (sessionsSubscribable(version)) {
+          await until(() => socket.sessionsLive, 'the Sessions subscription', 10000);
+        }
+        if (!server.sim) return;
+        const asked = server.sim.socketRequests.at(-1);
+        asked.headers.authorization.should.containEql(`Token="${server.secret}"`);
+        asked.url.should.not.containEql(server.secret);
+        const got = [];
+        helper.getNode('watched').on('input', (msg) => got.push(msg));
+        server.sim.sessions = [
+          JellyfinSim.session({ item: { Name: 'Pushed', Path: '/media/movies/P.mkv' } }),
+        ];
+        server.sim.sessionsChanged();
+        await until(() => got.length === 1, 'started, pushed');
+        got[0].payload.item.libraryPath.should.equal('/library/movies/P.mkv');
       });
     }
 

@@ -163,6 +163,16 @@ describe('jellyfin-webhook and plex-webhook (simulators)', function () {
     });
   });
 
+  it('a stop while paused is only "stopped" (the stop says nothing of the pause)', async function () {
+    await load('plex-webhook');
+    const got = collect('out');
+    const hook = helper.getNode('hook');
+    for (const event of ['media.play', 'media.pause', 'media.stop'])
+      hook.receive({ payload: plexBody(event) });
+    await until(() => got.some((m) => m.topic === 'stopped'), 'stopped');
+    got.map((m) => m.topic).should.eql(['started', 'paused', 'stopped']);
+  });
+
   it('without a server: the events all the same, without paths; other events and unseen stops give nothing', async function () {
     await load('jellyfin-webhook');
     const got = collect('out');

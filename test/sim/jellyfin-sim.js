@@ -117,6 +117,7 @@ class JellyfinSim extends HttpSim {
       const url = new URL(req.url, 'http://sim');
       const token =
         url.searchParams.get('ApiKey') || this.token({ headers: req.headers, query: {} }) || undefined;
+      this.socketRequests = [...(this.socketRequests || []), { url: req.url, headers: req.headers }];
       if (token !== this.apiKey) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
