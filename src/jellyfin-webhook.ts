@@ -13,6 +13,7 @@ export = function (RED: NodeAPI): void {
   registerWebhookNode(RED, {
     type: 'jellyfin-webhook',
     kind: 'jellyfin',
+    progressDefaultS: 60,
     decode: (msg) => decodeJellyfinHook(webhookBody(msg.payload, 'Jellyfin webhook')),
     session: (hook) => hook.sessionId,
     step: jellyfinHookStep,

@@ -19,6 +19,7 @@ export = function (RED: NodeAPI): void {
   registerWebhookNode(RED, {
     type: 'plex-webhook',
     kind: 'plex',
+    progressDefaultS: 0, // Plex sends no progress webhooks
     decode: (msg) => decodePlexHook(plexWebhookJson(msg.payload, contentType(msg))),
     session: (hook) => hook.sessionId,
     step: plexHookStep,

@@ -39,6 +39,8 @@ export function useWatchOutput(
   node: Node,
   def: WatchDef,
   player: { name: string; type: string },
+  /** Progress events every so many seconds unless set (0: none, for a source that has no positions between events). */
+  progressDefaultS = 60,
 ): WatchOutput {
   const userDir = (RED.settings as { userDir?: string }).userDir;
   const completions = new Store(userDir).collection<CompletionRecord>(
@@ -59,7 +61,7 @@ export function useWatchOutput(
     {
       thresholdPercent: numberSetting(def.threshold, 85),
       minimumWatchedS: numberSetting(def.minimum, 120),
-      progressEveryMs: numberSetting(def.progress, 0) * 1000,
+      progressEveryMs: numberSetting(def.progress, progressDefaultS) * 1000,
     },
     completions,
   );

@@ -32,6 +32,8 @@ export interface Lookup<C> {
 export interface WebhookSpec<C, H> {
   type: string;
   kind: 'jellyfin' | 'plex';
+  /** Progress events unless set: every 60 s where the server sends positions while playing, 0 where not (Plex). */
+  progressDefaultS: number;
   /** The play event in the message, undefined for another event; throws for a body that is not the server's. */
   decode(msg: NodeMessageInFlow): H | undefined;
   /** The hook's session, for ordering. */
@@ -51,10 +53,16 @@ export function registerWebhookNode<C, H>(RED: NodeAPI, spec: WebhookSpec<C, H>)
       : undefined;
     const missing = def.server && !server;
     if (missing) node.status(failed(statusText('noConfig', { type: configType })));
-    const output = useWatchOutput(RED, node, def, {
-      name: server ? server.name || server.label : spec.kind === 'jellyfin' ? 'Jellyfin' : 'Plex',
-      type: spec.kind,
-    });
+    const output = useWatchOutput(
+      RED,
+      node,
+      def,
+      {
+        name: server ? server.name || server.label : spec.kind === 'jellyfin' ? 'Jellyfin' : 'Plex',
+        type: spec.kind,
+      },
+      spec.progressDefaultS,
+    );
     const lookup: Lookup<C> | undefined = server
       ? {
           client: server.client,
