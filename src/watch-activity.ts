@@ -110,7 +110,9 @@ export = function (RED: NodeAPI): void {
         if (closed()) return;
         state.failing = false;
         if (generation === pushes()) apply(observations);
+        else state.again = true; // sessions were pushed meanwhile: this look is older news; one more, now
       } catch (err) {
+        if (closed()) return;
         tracker.lost(); // what plays there meanwhile is unknown: no time counted that a position does not prove
         if (!state.failing) node.warn(`watch-activity: ${forPeople(err).message}`);
         state.failing = true;

@@ -18,6 +18,11 @@ interface WebhookDef extends WatchDef {
   server?: string;
 }
 
+/** How long lookups rest after one failed. */
+const LOOKUP_PAUSE_MS = 60_000;
+/** How long a play may be silent before it is forgotten (a stop that never came). */
+const SILENT_SESSION_MS = 24 * 3600 * 1000;
+
 /** A server config node as a webhook node uses it: its name, its client and its path mappings. */
 interface ServerNode<C> extends PlayerConfigNode<string> {
   client: C;
@@ -77,7 +82,13 @@ export function registerWebhookNode<C, H>(RED: NodeAPI, spec: WebhookSpec<C, H>)
       : undefined;
     /** The last work of each session: bodies of one session in order, others independent. */
     const sessions = new Map<string, Promise<unknown>>();
-    let lookupFailing = false;
+    /** Until when lookups are not tried, after one failed (a server that is down would hold every body up). */
+    let lookupPausedUntil = 0;
+    let closed = false;
+    // A play whose stop never came is forgotten after a day of silence (a film plays for hours without a body).
+    const expiry = setInterval(() => {
+      output.tracker.expire(SILENT_SESSION_MS);
+    }, 3600 * 1000);
 
     node.on(
       'input',
@@ -87,23 +98,28 @@ export function registerWebhookNode<C, H>(RED: NodeAPI, spec: WebhookSpec<C, H>)
             `${node.type}: its ${configType} config node is missing: pick one in this node's settings or clear it`,
           );
         }
+        const arrived = Date.now(); // the body's time, whatever a lookup before it costs
         const hook = spec.decode(msg);
         if (hook === undefined) return; // another event (a library one, a test): nothing for watch activity
         const key = spec.session(hook);
         const work = async (): Promise<void> => {
           let step: HookStep | undefined;
-          try {
-            step = await spec.step(hook, lookup);
-            lookupFailing = false;
-          } catch (err) {
-            // The event still counts; only its path is missing. Said once until a lookup works again.
-            if (!lookupFailing)
-              node.warn(`${node.type}: the item's path is unknown: ${forPeople(err).message}`);
-            lookupFailing = true;
-            step = await spec.step(hook, undefined);
+          if (Date.now() < lookupPausedUntil) step = await spec.step(hook, undefined);
+          else {
+            try {
+              step = await spec.step(hook, lookup);
+              lookupPausedUntil = 0;
+            } catch (err) {
+              // The event still counts; only its path is missing. Said once until a lookup works again, and not
+              // tried again for a while.
+              if (lookupPausedUntil === 0)
+                node.warn(`${node.type}: the item's path is unknown: ${forPeople(err).message}`);
+              lookupPausedUntil = Date.now() + LOOKUP_PAUSE_MS;
+              step = await spec.step(hook, undefined);
+            }
           }
-          if (!step || !output.wanted(step.observation)) return;
-          for (const e of applyHook(output.tracker, step)) send(output.message(e));
+          if (closed || !step || !output.wanted(step.observation)) return;
+          for (const e of applyHook(output.tracker, step, arrived)) send(output.message(e));
           const o = step.observation;
           if (step.stop) node.status(done(`■ ${o.item.title}`));
           else if (o.paused) node.status(waiting(`⏸ ${o.item.title}`));
@@ -120,6 +136,8 @@ export function registerWebhookNode<C, H>(RED: NodeAPI, spec: WebhookSpec<C, H>)
       }),
     );
     node.on('close', (_removed: boolean, closeDone: () => void) => {
+      closed = true;
+      clearInterval(expiry);
       output.close().then(closeDone, () => {
         closeDone();
       });

@@ -25,14 +25,17 @@ export interface HookStep {
 }
 
 /**
- * The events of one webhook body. A stop or a scrobble of a session never seen (Node-RED started after the play
- * did) gives none: a "started" that was not would be a phantom, and a lone "stopped" has no play to end.
+ * The events of one webhook body, `now` being when it arrived. A stop or a scrobble of a session never seen
+ * (Node-RED started after the play did), or of another item than the session plays now (a stop that came late),
+ * gives none: a "started" that was not would be a phantom, and a lone "stopped" has no play to end.
  */
 export function applyHook(tracker: WatchTracker, step: HookStep, now = Date.now()): WatchEvent[] {
   const id = step.observation.sessionId;
   const paused = tracker.pausedOf(id);
   if (step.stop || step.playedToEnd) {
-    if (paused === undefined) return [];
+    // Of a play not followed, or of the item before the one playing now (a late stop after the next episode
+    // started): nothing.
+    if (paused === undefined || !tracker.follows(id, step.observation.item)) return [];
     // A stop or a scrobble says nothing of a pause (Plex's media.stop has no state): the play stays as it was, so
     // stopping a paused play is no "resumed".
     step = { ...step, observation: { ...step.observation, paused } };

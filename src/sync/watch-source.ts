@@ -132,20 +132,36 @@ export function jellyfinWatchSource(
       const onSessions = (sessions: PlaybackSession[]): void => {
         changed(observe(sessions, 'jellyfin', mapper));
       };
+      let asking = false;
+      /** Subscribes where the server's version lets an API key; asked again each time the socket comes up until
+       * the version is known (a server down when the node started). */
+      const subscribe = (): void => {
+        if (closed || release || asking) return;
+        asking = true;
+        client.publicInfo().then(
+          (info) => {
+            asking = false;
+            if (closed || release) return;
+            if (!sessionsSubscribable(info.Version)) {
+              release = () => undefined; // this version pushes nothing to an API key: polling it is
+              return;
+            }
+            release = socket.watchSessions();
+            onState();
+          },
+          () => {
+            asking = false; // unreachable for now: polling goes on, the look says why, and the next "up" asks
+          },
+        );
+      };
       const onState = (): void => {
         live = release !== undefined && socket.sessionsLive;
+        if (socket.up) subscribe();
         changed(); // nothing is sent on subscribing, and what happened while it was down is unknown: look
       };
       socket.on('sessions', onSessions);
       socket.on('state', onState);
-      client.publicInfo().then(
-        (info) => {
-          if (closed || !sessionsSubscribable(info.Version)) return;
-          release = socket.watchSessions();
-          onState();
-        },
-        () => undefined, // unreachable for now: polling goes on, and the look says why
-      );
+      subscribe();
       return () => {
         closed = true;
         live = false;
@@ -168,26 +184,45 @@ export function plexWatchSource(
   mapper: () => PathMapper | undefined,
 ): WatchSource {
   const known = new Map<string, WatchObservation>();
+  /** Sessions of the last look that are not watching (music, pictures): their notifications need no look. */
+  let others = new Set<string>();
+  /** Session lists pushed so far: a look that began before the latest one must not overwrite what it knows. */
+  let pushes = 0;
   const look = async (): Promise<WatchObservation[]> => {
-    const observations = observe(await getPlexPlayback(client), 'plex', mapper);
-    known.clear();
-    for (const o of observations) known.set(o.sessionId, o);
+    const began = pushes;
+    const sessions = await getPlexPlayback(client);
+    const observations = observe(sessions, 'plex', mapper);
+    if (began === pushes) {
+      known.clear();
+      for (const o of observations) known.set(o.sessionId, o);
+      others = new Set(sessions.flatMap((s) => (s.sessionId === undefined ? [] : [s.sessionId])));
+      for (const o of observations) others.delete(o.sessionId);
+    }
     return observations;
   };
   return {
     look,
     listen: (changed) => {
       if (!socket) return () => undefined;
+      const push = (): void => {
+        pushes++;
+        changed([...known.values()]);
+      };
       const onPlaying = (p: PlexPlaying): void => {
         const before = known.get(p.sessionKey);
         if (p.state === 'stopped') {
+          others.delete(p.sessionKey);
           if (!before) return;
           known.delete(p.sessionKey);
-          changed([...known.values()]);
+          push();
           return;
         }
-        if (!before || (p.ratingKey !== undefined && p.ratingKey !== before.item.id)) {
-          changed();
+        if (!before) {
+          if (!others.has(p.sessionKey)) changed(); // a new session: who and what only a look can tell
+          return;
+        }
+        if (p.ratingKey !== undefined && p.ratingKey !== before.item.id) {
+          changed(); // the next item in the session
           return;
         }
         known.set(p.sessionKey, {
@@ -195,7 +230,7 @@ export function plexWatchSource(
           paused: p.state === 'paused',
           positionS: p.viewOffsetMs === undefined ? before.positionS : p.viewOffsetMs / 1000,
         });
-        changed([...known.values()]);
+        push();
       };
       const onState = (): void => {
         changed();

@@ -2,8 +2,10 @@
  * Who watches what: the watch-activity domain, for every kind of player. Observations of a player's sessions come
  * in (from its notifications, or a poll), events go out: started, paused, resumed, progress, stopped, completed.
  *
- * Watched time counts the time a session was seen playing (wall-clock time, but no more than its position moved),
- * so pauses, seeks and buffering do not count. A play
+ * Watched time counts the time a session was seen playing: wall-clock time from one move of its position to the next,
+ * but no more than the position moved (a stall or buffering does not count), and none of a pause; around a seek the
+ * time played counts, not the distance jumped. Players report positions sparsely (Plex every ~10 s, Jellyfin on each
+ * client report): time is counted when the position moves, not at every look. A play
  * is completed when its position reaches the threshold (85 % by default) and it was watched for at least the
  * minimum (120 s by default, to ignore zapping), at most once per user, item and day; those completions are kept
  * in the store, so a restart does not complete the same play twice. Knows nothing of Node-RED.
@@ -73,8 +75,13 @@ export interface WatchOptions {
 interface Session {
   obs: WatchObservation;
   startedAt: number;
-  /** When it was last seen, and whether it was playing then. */
+  /** When it was last seen. */
   seenAt: number;
+  /** Where the position last moved to, and when (or when playing resumed there): time is counted from here. */
+  anchorPos?: number;
+  anchorAt: number;
+  /** What the last ordinary move of the position played: about how often this player reports (Kodi 1 s, Plex 10 s). */
+  stepMs: number;
   watchedMs: number;
   progressAt: number;
   completed: boolean;
@@ -129,6 +136,20 @@ export class WatchTracker {
     return this.sessions.has(sessionId);
   }
 
+  /** Whether a session is followed now, playing this item. */
+  follows(sessionId: string, item: WatchItem): boolean {
+    const session = this.sessions.get(sessionId);
+    return session !== undefined && sameItem(session.obs.item, item);
+  }
+
+  /**
+   * Sessions not seen for longer than `silentMs` end without events (a stop that never came: a webhook lost, a
+   * server gone): what a source that is only told of changes keeps stays bounded.
+   */
+  expire(silentMs: number, now = Date.now()): void {
+    for (const [id, session] of this.sessions) if (now - session.seenAt > silentMs) this.sessions.delete(id);
+  }
+
   /** Whether a session followed now was last seen paused (undefined when it is not followed). */
   pausedOf(sessionId: string): boolean | undefined {
     return this.sessions.get(sessionId)?.obs.paused;
@@ -171,6 +192,9 @@ export class WatchTracker {
         obs,
         startedAt: now,
         seenAt: now,
+        anchorPos: obs.positionS,
+        anchorAt: now,
+        stepMs: 0,
         watchedMs: 0,
         progressAt: now,
         completed: false,
@@ -181,9 +205,12 @@ export class WatchTracker {
       if (obs.paused) events.push(this.event('paused', session));
       return events;
     }
-    // Time seen playing since the last look counts as watched; a pause or a seek does not add to it. After the
-    // player could not be asked, only what its position proves.
-    if (!known.obs.paused) known.watchedMs += playedMs(known.obs, obs, now - known.seenAt, known.unsure);
+    // Time seen playing counts as watched, none of a pause; after the player could not be asked, only what its
+    // position proves.
+    if (known.obs.paused) {
+      known.anchorPos = obs.positionS; // from a pause, time counts from where and when playing resumes
+      known.anchorAt = now;
+    } else known.watchedMs += this.played(known, obs, now);
     known.unsure = false;
     const wasPaused = known.obs.paused;
     known.obs = obs;
@@ -238,8 +265,52 @@ export class WatchTracker {
     if (old.length > 0) this.completions.deleteMany(old);
   }
 
+  /**
+   * How much was played since the position last moved, now that it is `obs`: nothing while the position has not
+   * moved (the time is counted when it does); the wall-clock time since, but no more than the position moved
+   * (buffering and stalls do not count); for a seek (a jump more than a second off the wall clock, either way) never
+   * the distance, and the time only when it is longer than the player's usual step (see below). Without positions, the wall-clock time
+   * since the last look. After the player could not be asked (unsure), only what the position proves.
+   */
+  private played(session: Session, obs: WatchObservation, now: number): number {
+    const after = obs.positionS;
+    const before = session.anchorPos;
+    if (after === undefined || before === undefined || session.obs.positionS === undefined) {
+      const wall = Math.max(0, now - session.seenAt);
+      session.anchorPos = after;
+      session.anchorAt = now;
+      if (session.unsure) return 0;
+      // The first position (a player that said none at first, a webhook without one): played from 0 at most.
+      return after === undefined ? wall : Math.min(wall, Math.max(0, after * 1000));
+    }
+    if (after === before) return 0;
+    const wall = Math.max(0, now - session.anchorAt);
+    const moved = (after - before) * 1000;
+    session.anchorPos = after;
+    session.anchorAt = now;
+    if (moved >= 0 && moved <= wall + SEEK_SLACK_MS) {
+      session.stepMs = Math.min(wall, moved);
+      return session.stepMs;
+    }
+    if (moved < 0 && moved >= -SEEK_SLACK_MS) return 0; // a player settling a position (a keyframe), not a seek
+    // A seek: which part of the time was playing and which was seeking cannot be told. Over about one of the
+    // player's usual steps (a player that reports often), nothing: at most that step is lost. Over a longer time (a
+    // webhook at play, the next at stop), that time but the second a seek takes.
+    if (session.unsure || wall <= 2 * session.stepMs) return 0;
+    return Math.max(0, wall - SEEK_COST_MS);
+  }
+
   private end(session: Session, now: number): WatchEvent[] {
-    if (!session.obs.paused && !session.unsure) session.watchedMs += Math.max(0, now - session.seenAt);
+    // The tail since the position last moved: no more than the player's usual step between reports (a position
+    // that stopped moving before the end was a stall), and no more than a minute (a player gone silent, a stop never
+    // sent). Without positions, since it was last seen.
+    if (!session.obs.paused && !session.unsure) {
+      const tail =
+        session.obs.positionS === undefined
+          ? now - session.seenAt
+          : Math.min(now - session.anchorAt, Math.max(now - session.seenAt, session.stepMs));
+      session.watchedMs += Math.min(Math.max(0, tail), END_CREDIT_MAX_MS);
+    }
     session.seenAt = now;
     this.sessions.delete(session.obs.sessionId);
     // A play that reached the threshold before it stopped completes now (the last look may have been before).
@@ -276,28 +347,14 @@ export class WatchTracker {
   }
 }
 
-/**
- * How much of the time between two looks was really played: the wall-clock time, but no more than the position
- * moved (a player still buffering, or stalled, has not played). Between two looks with a seek (the position moved
- * more than a second away from what playing would move it), nothing: which part of that time played and which
- * part the player spent seeking cannot be told, and counting it all would count the seek. Without positions, the
- * wall-clock time (none when the player could not be asked in between).
- */
-function playedMs(
-  before: WatchObservation,
-  after: WatchObservation,
-  wallMs: number,
-  unsure: boolean,
-): number {
-  const wall = Math.max(0, wallMs);
-  if (before.positionS === undefined || after.positionS === undefined) return unsure ? 0 : wall;
-  const movedMs = (after.positionS - before.positionS) * 1000;
-  if (movedMs < -SEEK_SLACK_MS || movedMs > wall + SEEK_SLACK_MS) return 0;
-  return Math.max(0, Math.min(wall, movedMs));
-}
-
-/** How far the position may move off the wall clock between two looks before it counts as a seek. */
+/** How far the position may move beyond the wall clock before it counts as a seek. */
 const SEEK_SLACK_MS = 1000;
+
+/** What a seek takes of the wall clock (not counted as watched). */
+const SEEK_COST_MS = 1000;
+
+/** The most a play's tail (after its position last moved) counts when it ends: players report at least that often. */
+const END_CREDIT_MAX_MS = 60_000;
 
 function percentOf(obs: WatchObservation): number | undefined {
   if (obs.positionS === undefined || !obs.runtimeS) return undefined;

@@ -233,4 +233,46 @@ describe('watch-activity (Jellyfin and Plex simulators)', function () {
     await until(() => got.length === 3, 'started again, pushed');
     got[2].topic.should.equal('started');
   });
+
+  it('plex: a stop pushed while a look is on its way is not undone by that look (no phantom start)', async function () {
+    const server = SERVERS.plex;
+    sim = await server.start(true);
+    await load('plex', true);
+    const got = [];
+    helper.getNode('out').on('input', (msg) => got.push(`${msg.topic}:${msg.payload.user}`));
+    await until(() => server.pushing(sim), 'the socket');
+    sim.sessions = [
+      PlexSim.session({ key: 'A', ratingKey: '1', user: 'anna', device: 'TV' }),
+      PlexSim.session({ key: 'B', ratingKey: '2', user: 'ben', device: 'Pad' }),
+    ];
+    sim.playState('A', 'playing', 10);
+    await until(() => got.length === 2, 'both started');
+    // Cleo starts: a look, which the server answers late, with the list as it was when asked.
+    const hold = {};
+    sim.holdSessions = hold;
+    sim.sessions.push(PlexSim.session({ key: 'C', ratingKey: '3', user: 'cleo', device: 'Phone' }));
+    sim.playState('C', 'playing', 0);
+    await until(() => hold.asked, 'the look');
+    // Anna stops meanwhile: pushed at once.
+    sim.playState('A', 'stopped');
+    await until(() => got.includes('stopped:anna'), 'anna stopped');
+    hold.release(); // the old list, Anna still in it
+    await until(() => got.includes('started:cleo'), 'cleo started, by a look after it');
+    sim.playState('B', 'paused', 20);
+    await until(() => got.includes('paused:ben'), 'ben paused');
+    got.should.eql(['started:anna', 'started:ben', 'stopped:anna', 'started:cleo', 'paused:ben']);
+  });
+
+  it('jellyfin: a server still starting when the node did: the sessions are pushed once it can say its version', async function () {
+    const server = SERVERS.jellyfin;
+    sim = await server.start(true);
+    sim.starting = true;
+    await load('jellyfin', true);
+    await until(() => helper.getNode('server').socket.up, 'the WebSocket');
+    await until(() => sim.requests('/System/Info/Public').length >= 1, 'the version asked');
+    sim.subscriptions.should.equal(0);
+    sim.starting = false;
+    sim.dropSockets(); // the server restarts its sockets when it is up
+    await until(() => sim.subscriptions === 1, 'the subscription after the version is known', 10000);
+  });
 });

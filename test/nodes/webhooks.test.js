@@ -173,6 +173,24 @@ describe('jellyfin-webhook and plex-webhook (simulators)', function () {
     got.map((m) => m.topic).should.eql(['started', 'paused', 'stopped']);
   });
 
+  it('a late stop of the previous episode, after the next one started: nothing, and the next one goes on', async function () {
+    await load('jellyfin-webhook');
+    const got = collect('out');
+    const hook = helper.getNode('hook');
+    const next = { ItemId: 'b1b2c3d4e5f60718293a4b5c6d7e8f90', Name: 'Half Loop', EpisodeNumber: 2 };
+    const bodies = [
+      jellyfinBody('PlaybackStart'),
+      jellyfinBody('PlaybackStart', next), // autoplay: the next episode, before the stop of the first
+      jellyfinBody('PlaybackStop'),
+      jellyfinBody('PlaybackProgress', { ...next, IsPaused: true }),
+    ];
+    for (const body of bodies) hook.receive({ payload: body });
+    await until(() => got.some((m) => m.topic === 'paused'), 'paused');
+    got
+      .map((m) => `${m.topic}:${m.payload.item.episode}`)
+      .should.eql(['started:1', 'stopped:1', 'started:2', 'paused:2']);
+  });
+
   it('without a server: the events all the same, without paths; other events and unseen stops give nothing', async function () {
     await load('jellyfin-webhook');
     const got = collect('out');

@@ -228,7 +228,10 @@ class JellyfinSim extends HttpSim {
       req.path = req.path.slice('/emby'.length);
     }
     const info = { ServerName: this.serverName, Version: this.version, Id: 'sim-jellyfin-id' };
-    if (req.method === 'GET' && req.path === '/System/Info/Public') return this.json(res, 200, info);
+    if (req.method === 'GET' && req.path === '/System/Info/Public') {
+      if (this.starting) return res.writeHead(503).end(); // still starting up (a container just started)
+      return this.json(res, 200, info);
+    }
     if (this.token(req) !== this.apiKey) return res.writeHead(401).end();
     const route = `${req.method} ${req.path}`;
     let m;

@@ -322,7 +322,16 @@ class PlexSim extends HttpSim {
       return res.writeHead(200).end();
     }
     if (route === 'GET /status/sessions') {
-      return this.send(req, res, { size: this.sessions.length, Metadata: this.sessions });
+      const container = { size: this.sessions.length, Metadata: JSON.parse(JSON.stringify(this.sessions)) };
+      if (this.holdSessions) {
+        // A server under load: the list as it was when asked, answered when the test lets it go.
+        const hold = this.holdSessions;
+        this.holdSessions = undefined;
+        hold.asked = true;
+        hold.release = () => this.send(req, res, container);
+        return undefined;
+      }
+      return this.send(req, res, container);
     }
     if (route === 'GET /activities') {
       const Activity = this.sections

@@ -25,7 +25,7 @@ describe('watch activity (no Node-RED)', function () {
       ...t.observe(at(100, { paused: true }), 100 * S), // 100 s watched, then a pause
       ...t.observe(at(100), 105 * S), // 5 s paused: not watched
       ...t.observe(at(120), 125 * S), // 20 s more
-      ...t.observe(at(180), 126 * S), // a seek from 120 to 180 (past 85 %): that second is not counted
+      ...t.observe(at(180), 126 * S), // a seek from 120 to 180 (past 85 %): that second was the seek
       ...t.observe([], 127 * S), // gone from the player's list: stopped
     ];
     topics(events).should.eql(['started', 'paused', 'resumed', 'completed', 'stopped']);
@@ -43,12 +43,12 @@ describe('watch activity (no Node-RED)', function () {
     t.active.should.equal(0);
   });
 
-  it('a seek counts as nothing watched: playing 20 s, seeking past 85 %, then 20 s more', function () {
+  it('a seek counts neither its distance nor the second it takes: playing 20 s, seeking past 85 %, then 20 s more', function () {
     const t = new WatchTracker({ minimumWatchedS: 30 });
     const events = [
       ...t.observe(at(0), 0),
       ...t.observe(at(20), 20 * S),
-      ...t.observe(at(170), 21 * S), // the seek: this second is not counted
+      ...t.observe(at(170), 21 * S), // the seek: neither this second nor the 150 s jumped count
       ...t.observe(at(190), 41 * S),
       ...t.observe([], 41 * S),
     ];
@@ -185,5 +185,41 @@ describe('watch activity (no Node-RED)', function () {
     topics(t.playedToEnd('a', 101 * S)).should.eql([], 'once');
     topics(t.stopped('a', 102 * S)).should.eql(['stopped']);
     t.has('a').should.be.false();
+  });
+
+  it('positions reported every 10 s (Plex), looked at every second: the time is counted as it moves', function () {
+    const t = new WatchTracker({ minimumWatchedS: 0 });
+    t.observe([...at(0), ...at(0, { sessionId: 's2', user: 'ben' })], 0);
+    // An hour of playing; each session's position moves only when its client reports (s2 five seconds later).
+    for (let second = 1; second <= 3600; second++) {
+      const s1 = Math.floor(second / 10) * 10;
+      const s2 = Math.max(0, Math.floor((second - 5) / 10) * 10 + 5);
+      t.observe([...at(s1), ...at(s2, { sessionId: 's2', user: 'ben' })], second * S);
+    }
+    const [a, b] = t.observe([], 3600 * S);
+    a.watchedS.should.be.approximately(3600, 1);
+    b.watchedS.should.be.approximately(3600, 1);
+  });
+
+  it('webhooks (play, then stop 90 min on, the intro skipped): the play counts, the skip does not end it', function () {
+    const t = new WatchTracker();
+    const [play] = at(0);
+    t.update({ ...play, runtimeS: 6000 }, 0);
+    // The stop comes 90 minutes later at 91.5 minutes: 90 s of intro were skipped on the way.
+    const events = [
+      ...t.update({ ...play, positionS: 5490, runtimeS: 6000 }, 5400 * S),
+      ...t.stopped('s1', 5400 * S),
+    ];
+    topics(events).should.eql(['completed', 'stopped']);
+    events[1].watchedS.should.equal(5399); // all but the second the skip took
+  });
+
+  it('a session silent for hours (a stop never sent) gets no more than a minute for its tail', function () {
+    const t = new WatchTracker();
+    t.update(at(0)[0], 0);
+    t.update(at(60)[0], 60 * S);
+    // 20 hours later the same client plays another film: the first play ends with its last minute at most.
+    const [stopped] = t.update({ ...at(0)[0], item: { ...film, id: 'm2', title: 'Other' } }, 72000 * S);
+    stopped.should.match({ topic: 'stopped', watchedS: 120 });
   });
 });
