@@ -50,7 +50,11 @@ export = function (RED: NodeAPI): void {
       node.error(`watch-activity: ${problem ?? 'no player'}`);
       return;
     }
-    const output = useWatchOutput(RED, node, def, { name: player.name || player.label, type: player.kind });
+    const output = useWatchOutput(RED, node, def, {
+      name: player.name || player.label,
+      type: player.kind,
+      id: player.id,
+    });
     const { tracker, wanted } = output;
     const send = (e: WatchEvent): void => {
       node.send(output.message(e));

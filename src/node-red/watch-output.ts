@@ -38,7 +38,8 @@ export function useWatchOutput(
   RED: NodeAPI,
   node: Node,
   def: WatchDef,
-  player: { name: string; type: string },
+  /** The player's name and kind, and its config node's id (where there is one: watched-sync uses it). */
+  player: { name: string; type: string; id?: string },
   /** Progress events every so many seconds unless set (0: none, for a source that has no positions between events). */
   progressDefaultS = 60,
 ): WatchOutput {
@@ -86,6 +87,7 @@ export function useWatchOutput(
       payload: {
         player: player.name,
         playerType: player.type,
+        playerId: player.id,
         user: e.user,
         device: e.device,
         client: e.client,

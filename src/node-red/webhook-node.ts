@@ -65,6 +65,7 @@ export function registerWebhookNode<C, H>(RED: NodeAPI, spec: WebhookSpec<C, H>)
       {
         name: server ? server.name || server.label : spec.kind === 'jellyfin' ? 'Jellyfin' : 'Plex',
         type: spec.kind,
+        id: server?.id,
       },
       spec.progressDefaultS,
     );

@@ -221,3 +221,21 @@ export function describeBody(body: string): string {
   if (start.startsWith('<?xml') || start.startsWith('<')) return 'XML or markup';
   return `text of ${sizeText(Buffer.byteLength(body))}`;
 }
+
+/**
+ * What a server cannot do at all (no route for it): not worth retrying, and not a failure of the server. `player` is
+ * the server's label (as in PlayerError), `what` the action ("set a resume position").
+ */
+export class UnsupportedError extends Error {
+  readonly code = 'unsupported';
+  readonly retryable = false;
+
+  constructor(
+    readonly what: string,
+    readonly player: string,
+    readonly why = 'it has no way to do this',
+  ) {
+    super(`${player} cannot ${what}: ${why}`);
+    this.name = 'UnsupportedError';
+  }
+}

@@ -399,6 +399,8 @@ describe('the editor in Chromium', function () {
     // The server is optional (only to look up paths): nothing red until a bad value is typed.
     { type: 'jellyfin-webhook', bad: { threshold: '0' }, good: { threshold: '90' } },
     { type: 'plex-webhook', bad: { minimum: 'soon' }, good: { minimum: '60' } },
+    // A new watched-sync lists every Kodi, Jellyfin and Plex config node at once: valid as it stands.
+    { type: 'watched-sync', bad: { debounce: '-5', cooldown: 'x' }, good: { debounce: '0', cooldown: '45' } },
   ];
 
   for (const d of dialogs) {

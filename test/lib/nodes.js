@@ -50,6 +50,7 @@ Object.assign(nodes, {
   watchActivity: require('../../nodes/watch-activity.js'),
   jellyfinWebhook: require('../../nodes/jellyfin-webhook.js'),
   plexWebhook: require('../../nodes/plex-webhook.js'),
+  watchedSync: require('../../nodes/watched-sync.js'),
 });
 
 /**

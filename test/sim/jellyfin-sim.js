@@ -2,6 +2,10 @@
 // /Library/Media/Updated answers 204 for any body and acts only after the library monitor delay, and only for
 // paths inside a library; /Library/Refresh cancels a running scan; legacy auth is refused unless turned on;
 // DELETE /Items/{id} would delete files (recorded so tests can prove it is never called).
+// Users and their data on items (protocols-people.md section 2): the user-less routes (/UserPlayedItems,
+// /UserFavoriteItems, /UserItems/{id}/UserData) only from 10.9, 404 before, and 404 without a userId (an API key has
+// no user); the /Users/{uid}/... routes always, but the user-data write there only from 10.9 and on Emby; mark played
+// and unplayed as Jellyfin's BaseItem.MarkPlayed / MarkUnplayed do.
 'use strict';
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
@@ -39,6 +43,32 @@ class JellyfinSim extends HttpSim {
     this.task = { Name: 'Scan Media Library', Key: 'RefreshLibrary', Id: hex(), State: 'Idle' };
     this.cancelledScans = 0;
     this.timers = [];
+    this.users = []; // {Id, Name, HasPassword, Policy: {IsAdministrator, IsDisabled}}
+    this.userData = new Map(); // `${userId}/${itemId}` -> {Played, PlayCount, PlaybackPositionTicks, IsFavorite, Rating, LastPlayedDate}
+    this.userDataWrites = []; // {method, path, query, body}: every user-data write, in order
+  }
+
+  /** A user (not an administrator unless asked). */
+  addUser(name, { admin = false } = {}) {
+    const user = {
+      Id: hex(),
+      Name: name,
+      HasPassword: false,
+      Policy: { IsAdministrator: admin, IsDisabled: false },
+    };
+    this.users.push(user);
+    return user;
+  }
+
+  /** The user's data on the item, as stored (a fresh record for an item the user never touched). */
+  userDataOf(userId, itemId) {
+    const key = `${userId}/${itemId}`;
+    let data = this.userData.get(key);
+    if (!data) {
+      data = { Played: false, PlayCount: 0, PlaybackPositionTicks: 0, IsFavorite: false };
+      this.userData.set(key, data);
+    }
+    return data;
   }
 
   addLibrary(name, collectionType, locations) {
@@ -304,7 +334,126 @@ class JellyfinSim extends HttpSim {
     }
     if (route === 'GET /Sessions') return this.json(res, 200, this.sessions);
     if (route === 'GET /ScheduledTasks') return this.json(res, 200, [this.task]);
-    return res.writeHead(404).end();
+    if (route === 'GET /Users') {
+      return this.json(
+        res,
+        200,
+        this.users.map((u) => ({
+          Name: u.Name,
+          Id: u.Id,
+          HasPassword: u.HasPassword,
+          Policy: { ...u.Policy },
+        })),
+      );
+    }
+    return this.handleUserData(req, res, route);
+  }
+
+  /** Whether this version has the user-less user-data routes (10.9 and later, Jellyfin 12 too; never Emby). */
+  get userlessRoutes() {
+    if (this.emby) return false;
+    const [major, minor] = this.version.split('.').map(Number);
+    return major > 10 || (major === 10 && minor >= 9);
+  }
+
+  /** The user-data routes (PlaystateController, UserLibraryController, ItemsController); anything else: 404. */
+  handleUserData(req, res, route) {
+    const id = '([^/]+)';
+    let m;
+    let userId;
+    let itemId;
+    let action;
+    if ((m = new RegExp(`^(POST|DELETE) /UserPlayedItems/${id}$`).exec(route)) && this.userlessRoutes)
+      [action, userId, itemId] = ['played', query(req, 'userId'), m[2]];
+    else if ((m = new RegExp(`^(POST|DELETE) /UserFavoriteItems/${id}$`).exec(route)) && this.userlessRoutes)
+      [action, userId, itemId] = ['favourite', query(req, 'userId'), m[2]];
+    else if ((m = new RegExp(`^(GET|POST) /UserItems/${id}/UserData$`).exec(route)) && this.userlessRoutes)
+      [action, userId, itemId] = ['userdata', query(req, 'userId'), m[2]];
+    else if ((m = new RegExp(`^(POST|DELETE) /Users/${id}/PlayedItems/${id}$`).exec(route)))
+      [action, userId, itemId] = ['played', m[2], m[3]];
+    else if ((m = new RegExp(`^(POST|DELETE) /Users/${id}/FavoriteItems/${id}$`).exec(route)))
+      [action, userId, itemId] = ['favourite', m[2], m[3]];
+    else if ((m = new RegExp(`^(GET) /Users/${id}/Items/${id}$`).exec(route)))
+      [action, userId, itemId] = ['item', m[2], m[3]];
+    else if (
+      (m = new RegExp(`^(POST) /Users/${id}/Items/${id}/UserData$`).exec(route)) &&
+      (this.emby || this.userlessRoutes)
+    )
+      [action, userId, itemId] = ['userdata', m[2], m[3]];
+    else return res.writeHead(404).end();
+    // No userId: an API key is a user-less administrator, and these routes answer 404 for it.
+    const norm = (v) =>
+      String(v || '')
+        .replace(/-/g, '')
+        .toLowerCase();
+    const user = this.users.find((u) => u.Id === norm(userId));
+    const item = this.items.find((i) => i.Id === norm(itemId));
+    if (!user || !item) return res.writeHead(404).end();
+    const data = this.userDataOf(user.Id, item.Id);
+    const method = req.method;
+    if (method !== 'GET') {
+      let body;
+      try {
+        body = req.body ? JSON.parse(req.body) : undefined;
+      } catch {
+        return res.writeHead(400).end();
+      }
+      this.userDataWrites.push({ method, path: req.path, query: req.query, body });
+      if (action === 'played' && method === 'POST') {
+        const raw = query(req, 'datePlayed');
+        let date;
+        if (raw) {
+          date = parseDate(raw, this.emby);
+          if (!date) return res.writeHead(400).end();
+        }
+        // BaseItem.MarkPlayed(user, datePlayed, resetPosition: true)
+        if (date) data.PlayCount++;
+        data.PlayCount = Math.max(data.PlayCount, 1);
+        data.PlaybackPositionTicks = 0;
+        data.LastPlayedDate = date || data.LastPlayedDate || new Date().toISOString();
+        data.Played = true;
+      } else if (action === 'played') {
+        // BaseItem.MarkUnplayed
+        Object.assign(data, {
+          PlayCount: 0,
+          PlaybackPositionTicks: 0,
+          LastPlayedDate: undefined,
+          Played: false,
+        });
+      } else if (action === 'favourite') {
+        data.IsFavorite = method === 'POST';
+      } else if (action === 'userdata') {
+        if (!body || typeof body !== 'object') return res.writeHead(400).end();
+        const fields = [
+          'PlaybackPositionTicks',
+          'PlayCount',
+          'IsFavorite',
+          'Played',
+          'Rating',
+          'LastPlayedDate',
+        ];
+        for (const f of fields) {
+          const v = field(body, f);
+          // Jellyfin's UpdateUserItemDataDto: only what is sent changes. Emby's UserItemDataDto has non-nullable
+          // Played, PlayCount, IsFavorite, PlaybackPositionTicks: the sim takes the pessimistic reading, a field
+          // left out is false or 0.
+          if (v !== undefined && v !== null) data[f] = v;
+          else if (this.emby && ['PlaybackPositionTicks', 'PlayCount'].includes(f)) data[f] = 0;
+          else if (this.emby && ['IsFavorite', 'Played'].includes(f)) data[f] = false;
+        }
+      }
+    }
+    const dto = { ...data, Key: item.Id, ItemId: item.Id };
+    if (action === 'item') {
+      return this.json(res, 200, {
+        Id: item.Id,
+        Name: item.Name,
+        Type: item.Type,
+        Path: item.Path,
+        UserData: dto,
+      });
+    }
+    return this.json(res, 200, dto);
   }
 
   listItems(req, res) {
@@ -329,6 +478,30 @@ class JellyfinSim extends HttpSim {
     });
     return this.json(res, 200, { Items: page, TotalRecordCount: items.length, StartIndex: start });
   }
+}
+
+/** A query parameter, its name without case (ASP.NET binds them so). */
+function query(req, name) {
+  const key = Object.keys(req.query).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : req.query[key];
+}
+
+/** A body field, its name without case (Jellyfin's JSON options). */
+function field(body, name) {
+  const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : body[key];
+}
+
+/**
+ * datePlayed: Jellyfin's LegacyDateTimeModelBinder takes yyyyMMddHHmmss or an ISO date; Emby only yyyyMMddHHmmss
+ * (UTC). The ISO form of the date, or undefined when it does not parse.
+ */
+function parseDate(raw, embyOnly) {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(raw);
+  if (m) return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])).toISOString();
+  if (embyOnly) return undefined;
+  const t = Date.parse(raw);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
 /** Whether an API key may subscribe to Sessions: 10.8, and 10.10.6 on (10.9.0 to 10.10.5: admin users only). */

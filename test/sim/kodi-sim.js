@@ -56,6 +56,13 @@ class KodiSim {
         return 'OK';
       },
       'VideoLibrary.GetMovies': (params) => this.list('movie', 'movies', 'movieid', params),
+      // A user's state of one item (the loaded profile's): play count, last played, resume point, user rating.
+      'VideoLibrary.GetMovieDetails': (params) => ({ moviedetails: this.details('movie', params.movieid) }),
+      'VideoLibrary.GetEpisodeDetails': (params) => ({
+        episodedetails: this.details('episode', params.episodeid),
+      }),
+      'VideoLibrary.SetMovieDetails': (params) => this.setDetails('movie', params.movieid, params),
+      'VideoLibrary.SetEpisodeDetails': (params) => this.setDetails('episode', params.episodeid, params),
       'VideoLibrary.GetEpisodes': (params) => this.list('episode', 'episodes', 'episodeid', params),
       'VideoLibrary.GetTVShows': (params) => this.list('tvshow', 'tvshows', 'tvshowid', params),
       'VideoLibrary.GetMusicVideos': (params) =>
@@ -157,6 +164,19 @@ class KodiSim {
         const any = filter.or.map(compile);
         return (item) => any.some((t) => t(item));
       }
+      // Fields other than the path (title, year, tvshow, season, episode): compared as Kodi's "is" does, as text.
+      const FIELDS = {
+        title: 'title',
+        year: 'year',
+        tvshow: 'showtitle',
+        season: 'season',
+        episode: 'episode',
+      };
+      if (FIELDS[filter.field]) {
+        if (filter.operator !== 'is') throw new Error(`sim: operator ${filter.operator} on ${filter.field}`);
+        const prop = FIELDS[filter.field];
+        return (item) => String(item[prop] ?? '').toLowerCase() === String(filter.value).toLowerCase();
+      }
       return (item) => {
         const { folder, name } = parts(item);
         const value = filter.field === 'path' ? folder : name;
@@ -178,6 +198,39 @@ class KodiSim {
         episode: i.episode,
       }));
     return { [key]: rows, limits: { start: 0, end: rows.length, total: rows.length } };
+  }
+
+  /** One item's details as Kodi answers Get…Details with playcount, lastplayed, resume, userrating. */
+  details(type, id) {
+    const item = this.items.find((i) => i.type === type && i.id === id);
+    if (!item) throw Object.assign(new Error('Invalid params'), { rpcCode: -32602 });
+    const idKey = type === 'movie' ? 'movieid' : 'episodeid';
+    return {
+      [idKey]: item.id,
+      label: item.title,
+      playcount: item.playcount ?? 0,
+      lastplayed: item.lastplayed ?? '',
+      resume: item.resume ?? { position: 0, total: 0 },
+      userrating: item.userrating ?? 0,
+    };
+  }
+
+  /** Set…Details: playcount, lastplayed, resume (position 0 deletes it), userrating; announced as OnUpdate. */
+  setDetails(type, id, params) {
+    const item = this.items.find((i) => i.type === type && i.id === id);
+    if (!item) throw Object.assign(new Error('Invalid params'), { rpcCode: -32602 });
+    this.detailWrites = [...(this.detailWrites || []), { type, id, params }];
+    if (params.playcount !== undefined) item.playcount = params.playcount;
+    if (params.lastplayed !== undefined) item.lastplayed = params.lastplayed;
+    if (params.userrating !== undefined) item.userrating = params.userrating;
+    if (params.resume !== undefined) {
+      item.resume =
+        params.resume.position > 0
+          ? { position: params.resume.position, total: params.resume.total > 0 ? params.resume.total : 600 }
+          : { position: 0, total: 0 };
+    }
+    this.notify('VideoLibrary.OnUpdate', { item: { id, type }, playcount: item.playcount });
+    return 'OK';
   }
 
   player(id) {

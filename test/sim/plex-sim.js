@@ -2,11 +2,15 @@
 // XML unless Accept: application/json; 401 for a wrong token; PUT on the section refresh URL answers 404 (PMS
 // 1.32.7+); a refresh of a path that matches nothing still answers 200; section listings are paged;
 // DELETE /library/metadata/{key} would delete files (recorded so tests can prove it is never called).
+// The token owner's data on items (protocols-people.md section 2): /:/scrobble and /:/unscrobble (PUT, GET answered
+// too), /:/timeline (ignored, with 200, without a duration or a client identifier), /:/rate (-1 clears).
 'use strict';
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
 const { HttpSim } = require('./http-sim');
 const { under } = require('./jellyfin-sim');
+
+const LIBRARY = 'com.plexapp.plugins.library';
 
 class PlexSim extends HttpSim {
   constructor({ token = 'plex-token-abcdef123456', scanMs = 200 } = {}) {
@@ -19,7 +23,12 @@ class PlexSim extends HttpSim {
     this.version = '1.41.3.9314';
     this.sections = []; // {key, title, type, Location: [{id, path}], refreshing}
     this.disk = new Map(); // file -> {title}
-    this.items = []; // {ratingKey, title, type, sectionKey, file}
+    // {ratingKey, title, type, sectionKey, file; the owner's data: viewCount, viewOffset (ms), userRating,
+    // lastViewedAt (epoch s), each absent until set}
+    this.items = [];
+    this.userDataWrites = []; // {method, path, query, headers}: every user-data call, in order
+    /** false: PUT /:/scrobble and /:/unscrobble answer 405 (a server that takes GET only). */
+    this.putScrobble = true;
     this.sessions = [];
     this.nextKey = 100;
     this.timers = [];
@@ -307,6 +316,9 @@ class PlexSim extends HttpSim {
         duration: item.duration,
         Media: [{ id: Number(item.ratingKey), Part: [{ id: Number(item.ratingKey), file: item.file }] }],
       };
+      // The owner's data, each attribute only when set (Plex leaves out viewCount 0 and an unset rating).
+      for (const k of ['viewCount', 'viewOffset', 'userRating', 'lastViewedAt'])
+        if (item[k] !== undefined && item[k] !== 0) meta[k] = item[k];
       if (req.query.includeGuids === '1' && item.Guid) meta.Guid = item.Guid;
       return this.send(req, res, { size: 1, Metadata: [meta] });
     }
@@ -332,6 +344,66 @@ class PlexSim extends HttpSim {
         return undefined;
       }
       return this.send(req, res, container);
+    }
+    if ((m = /^(PUT|GET) \/:\/(scrobble|unscrobble)$/.exec(route))) {
+      this.userDataWrites.push({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        headers: req.headers,
+      });
+      if (m[1] === 'PUT' && !this.putScrobble) return res.writeHead(405).end();
+      const item = this.items.find((i) => i.ratingKey === req.query.key);
+      if (req.query.identifier !== LIBRARY || !item) return res.writeHead(404).end();
+      if (m[2] === 'scrobble') {
+        // Sets the state only (no view-history entry); the resume point goes.
+        item.viewCount = (item.viewCount || 0) + 1;
+        item.lastViewedAt = Math.floor(Date.now() / 1000);
+      } else {
+        item.viewCount = 0;
+      }
+      item.viewOffset = undefined;
+      return res.writeHead(200).end();
+    }
+    if (route === 'POST /:/timeline') {
+      this.userDataWrites.push({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        headers: req.headers,
+      });
+      const q = req.query;
+      const item = this.items.find((i) => i.ratingKey === q.ratingKey);
+      const client = req.headers['x-plex-client-identifier'] || q['X-Plex-Client-Identifier'];
+      // Without a duration, a client identifier, a time or a state Plex ignores it, answering 200 all the same.
+      if (!item || !client || !q.duration || q.time === undefined || !q.state || q.identifier !== LIBRARY)
+        return res.writeHead(200).end();
+      const time = Number(q.time);
+      if (q.state === 'stopped' && time > 0) {
+        // Played past 90 % (Plex's default "video played threshold"): watched, the resume point gone.
+        if (time >= 0.9 * Number(q.duration)) {
+          item.viewCount = (item.viewCount || 0) + 1;
+          item.lastViewedAt = Math.floor(Date.now() / 1000);
+          item.viewOffset = undefined;
+        } else {
+          item.viewOffset = time;
+        }
+      }
+      return res.writeHead(200).end();
+    }
+    if (route === 'PUT /:/rate') {
+      this.userDataWrites.push({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        headers: req.headers,
+      });
+      const item = this.items.find((i) => i.ratingKey === req.query.key);
+      const rating = Number(req.query.rating);
+      if (req.query.identifier !== LIBRARY || !item) return res.writeHead(404).end();
+      if (!Number.isFinite(rating) || rating < -1 || rating > 10) return res.writeHead(400).end();
+      item.userRating = rating === -1 ? undefined : rating;
+      return res.writeHead(200).end();
     }
     if (route === 'GET /activities') {
       const Activity = this.sections

@@ -1,0 +1,265 @@
+/**
+ * The players watched-sync writes to, one WatchedTarget per kind: how each maps a user, finds an item (library path
+ * through its mappings first, then ids, then title), reads a user's state of it and writes what differs.
+ *
+ * Users. Jellyfin has users: a change's user is matched by name (any case) after the node's user table, and only
+ * the users listed for that player are synced (all when none are listed). Kodi (its loaded profile) and Plex (the
+ * token's owner) are one user each: the name set for that player, and changes of other users are not theirs; with
+ * no name set, every change is theirs.
+ */
+import type { KodiConnection } from '../players/kodi/connection';
+import { UnsupportedError as PlayerUnsupported } from '../players/errors';
+import { KodiItem, findItemsByPath } from '../players/kodi/library';
+import { kodiCall } from '../players/kodi/playback';
+import { listOf, num, obj } from '../players/shape';
+import { getKodiUserState, kodiDate, setKodiUserState, KodiUserWrite } from '../players/kodi/userdata';
+import type { JellyfinClient } from '../players/jellyfin/client';
+import { findItemsByPath as findJellyfinItems, getLibraries, libraryFor } from '../players/jellyfin/library';
+import {
+  getJellyfinUserData,
+  getJellyfinUsers,
+  setJellyfinFavourite,
+  setJellyfinPlayed,
+  setJellyfinPosition,
+  setJellyfinRating,
+} from '../players/jellyfin/userdata';
+import type { PlexClient } from '../players/plex/client';
+import {
+  findItemsByPath as findPlexItems,
+  getPlexItem,
+  getSections,
+  sectionFor,
+} from '../players/plex/library';
+import { getPlexItemState, setPlexPlayed, setPlexPosition, setPlexRating } from '../players/plex/userdata';
+import type { SentCall } from '../core/result';
+import { looksLikeFile } from '../core/paths';
+import type { PathMapper } from './path-mapping';
+import { MatchRule, TargetUser, UnsupportedWrite, WatchedItem, WatchedTarget, Wanted } from './watched';
+
+/** One player as the node configures it for watched-sync. */
+export interface WatchedPlayerSettings {
+  key: string;
+  name: string;
+  mapper: () => PathMapper;
+  /** Jellyfin: the users synced there (any case); empty: every user. Kodi and Plex: the one user it stands for. */
+  users: string[];
+  /** The node's user table: a user's name on the player it came from → the name elsewhere (lower case keys). */
+  userMap: ReadonlyMap<string, string>;
+}
+
+const lower = (s: string | undefined): string => (s ?? '').trim().toLowerCase();
+
+/** The player path of a library path through the player's mappings, or undefined when none maps it. */
+function playerPathOf(settings: WatchedPlayerSettings, libraryPath: string | undefined): string | undefined {
+  if (!libraryPath) return undefined;
+  try {
+    return settings.mapper().toPlayer(libraryPath).path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A one-user player (Kodi's profile, Plex's token owner): the change's user must be the one it stands for. */
+function singleUser(
+  settings: WatchedPlayerSettings,
+  user: string | undefined,
+): { user: TargetUser } | { skip: string } {
+  const mapped = user === undefined ? undefined : (settings.userMap.get(lower(user)) ?? user);
+  const own = settings.users.at(0);
+  if (own === undefined || mapped === undefined || lower(own) === lower(mapped))
+    return { user: { name: own ?? mapped } };
+  return { skip: `${settings.name} stands for ${own}, not ${mapped}` };
+}
+
+// ---------------------------------------------------------------------------------------------------- Kodi
+
+type KodiRef = { type: 'movie' | 'episode'; id: number };
+
+export function kodiWatchedTarget(conn: KodiConnection, settings: WatchedPlayerSettings): WatchedTarget {
+  const find = async (item: WatchedItem): Promise<{ ref: KodiRef; rule: MatchRule } | undefined> => {
+    const path = playerPathOf(settings, item.libraryPath);
+    if (path) {
+      const found = await findItemsByPath(conn, path, {
+        isFile: looksLikeFile(path),
+        types: ['movie', 'episode'],
+      });
+      const hit = found.find((i): i is KodiItem & KodiRef => i.type === 'movie' || i.type === 'episode');
+      if (hit) return { ref: { type: hit.type, id: hit.id }, rule: 'path' };
+    }
+    const byTitle = await findKodiByTitle(conn, item);
+    return byTitle ? { ref: byTitle, rule: 'title' } : undefined;
+  };
+  return {
+    key: settings.key,
+    name: settings.name,
+    playerType: 'kodi',
+    userFor: (user) => Promise.resolve(singleUser(settings, user)),
+    find,
+    read: async (ref) => {
+      const r = ref as KodiRef;
+      const s = await getKodiUserState(conn, r.type, r.id);
+      return { played: s.played, positionS: s.positionS, rating: s.rating === 0 ? undefined : s.rating };
+    },
+    write: async (ref, _user, want, runtimeS) => {
+      const r = ref as KodiRef;
+      if (want.favourite !== undefined) {
+        throw new UnsupportedWrite(
+          `${conn.label}: Kodi's favourites hold paths, not library items (and adding one toggles it): not synced`,
+        );
+      }
+      const fields: KodiUserWrite = {};
+      if (want.played === true) {
+        const before = await getKodiUserState(conn, r.type, r.id);
+        fields.playcount = Math.max(1, before.playCount);
+        fields.lastplayed = kodiDate(new Date());
+        fields.resume = { position: 0, total: 0 }; // played: no resume point
+      }
+      if (want.played === false) fields.playcount = 0;
+      if (want.positionS !== undefined) fields.resume = { position: want.positionS, total: runtimeS ?? 0 };
+      if (want.rating !== undefined) fields.userrating = Math.round(want.rating);
+      return [await setKodiUserState(conn, r.type, r.id, fields)];
+    },
+  };
+}
+
+/** A movie by title and year, or an episode by show, season and number, in Kodi's library. */
+async function findKodiByTitle(conn: KodiConnection, item: WatchedItem): Promise<KodiRef | undefined> {
+  const is = (field: string, value: string | number): { field: string; operator: string; value: string } => ({
+    field,
+    operator: 'is',
+    value: String(value),
+  });
+  if (item.show && item.season !== undefined && item.episode !== undefined) {
+    const rows = await kodiCall(
+      conn,
+      'VideoLibrary.GetEpisodes',
+      { filter: { and: [is('tvshow', item.show), is('season', item.season), is('episode', item.episode)] } },
+      (res) =>
+        listOf(obj(res, 'result').episodes, 'episodes', (e, w) => num(obj(e, w).episodeid, `${w}.episodeid`)),
+    );
+    return rows.length === 1 ? { type: 'episode', id: rows[0] } : undefined;
+  }
+  if (!item.title || item.type === 'episode') return undefined;
+  const rules = [is('title', item.title), ...(item.year ? [is('year', item.year)] : [])];
+  const rows = await kodiCall(
+    conn,
+    'VideoLibrary.GetMovies',
+    { filter: rules.length === 1 ? rules[0] : { and: rules } },
+    (res) => listOf(obj(res, 'result').movies, 'movies', (m, w) => num(obj(m, w).movieid, `${w}.movieid`)),
+  );
+  // Only one: two films of one title without a year to tell them apart are not guessed at.
+  return rows.length === 1 ? { type: 'movie', id: rows[0] } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------- Jellyfin
+
+export function jellyfinWatchedTarget(
+  client: JellyfinClient,
+  settings: WatchedPlayerSettings,
+): WatchedTarget {
+  const label = client.label;
+  return {
+    key: settings.key,
+    name: settings.name,
+    playerType: 'jellyfin',
+    userFor: async (user) => {
+      const mapped = user === undefined ? undefined : (settings.userMap.get(lower(user)) ?? user);
+      const listed = settings.users.map(lower);
+      const name = mapped ?? (listed.length === 1 ? settings.users[0] : undefined);
+      if (name === undefined) {
+        return { skip: `the change names no user, and ${settings.name} lists not exactly one user to sync` };
+      }
+      if (listed.length > 0 && !listed.includes(lower(name))) {
+        return { skip: `${name} is not among the users synced on ${settings.name}` };
+      }
+      const found = (await getJellyfinUsers(client)).find((u) => lower(u.name) === lower(name));
+      return found
+        ? { user: { name: found.name, id: found.id } }
+        : { skip: `${label} has no user named ${name}` };
+    },
+    find: async (item) => {
+      const path = playerPathOf(settings, item.libraryPath);
+      if (!path) return undefined;
+      const lib = libraryFor(await getLibraries(client), path);
+      if (!lib) return undefined;
+      const found = await findJellyfinItems(client, lib, path, looksLikeFile(path));
+      const hit = found.at(0);
+      return hit ? { ref: hit.Id, rule: 'path' } : undefined;
+    },
+    read: async (ref, user) => {
+      const s = await getJellyfinUserData(client, userIdOf(user), ref as string);
+      return { played: s.played, positionS: s.positionS, favourite: s.favourite, rating: s.rating };
+    },
+    write: async (ref, user, want) => {
+      const id = ref as string;
+      const uid = userIdOf(user);
+      const sent: SentCall[] = [];
+      try {
+        if (want.played !== undefined)
+          sent.push(await setJellyfinPlayed(client, uid, id, want.played, new Date()));
+        if (want.positionS !== undefined)
+          sent.push(await setJellyfinPosition(client, uid, id, want.positionS));
+        if (want.favourite !== undefined)
+          sent.push(await setJellyfinFavourite(client, uid, id, want.favourite));
+        if (want.rating !== undefined) sent.push(await setJellyfinRating(client, uid, id, want.rating));
+      } catch (err) {
+        if (err instanceof PlayerUnsupported) throw new UnsupportedWrite(err.message);
+        throw err;
+      }
+      return sent;
+    },
+  };
+}
+
+function userIdOf(user: TargetUser): string {
+  if (!user.id) throw new Error(`no user id for ${user.name ?? 'the user'}`);
+  return user.id;
+}
+
+// ---------------------------------------------------------------------------------------------------- Plex
+
+export function plexWatchedTarget(client: PlexClient, settings: WatchedPlayerSettings): WatchedTarget {
+  return {
+    key: settings.key,
+    name: settings.name,
+    playerType: 'plex',
+    userFor: (user) => Promise.resolve(singleUser(settings, user)),
+    find: async (item) => {
+      const path = playerPathOf(settings, item.libraryPath);
+      if (!path) return undefined;
+      const section = sectionFor(await getSections(client), path);
+      if (!section) return undefined;
+      const found = await findPlexItems(client, section, path, looksLikeFile(path));
+      const hit = found.at(0);
+      return hit ? { ref: hit.ratingKey, rule: 'path' } : undefined;
+    },
+    read: async (ref) => {
+      const s = await getPlexItemState(client, ref as string);
+      if (!s) throw new Error(`${client.label}: item ${String(ref)} is gone`);
+      return { played: s.played, positionS: s.positionS, rating: s.rating };
+    },
+    write: async (ref, _user, want: Wanted, runtimeS) => {
+      const key = ref as string;
+      if (want.favourite !== undefined) {
+        throw new UnsupportedWrite(`${client.label}: Plex has no favourites for library items: not synced`);
+      }
+      const sent: SentCall[] = [];
+      try {
+        if (want.played !== undefined) sent.push(await setPlexPlayed(client, key, want.played));
+        if (want.positionS !== undefined) {
+          // Plex takes a position only with the item's duration: the change's, or the item's own.
+          const duration = runtimeS ?? (await getPlexItem(client, key))?.runtimeS;
+          if (!duration)
+            throw new UnsupportedWrite(`${client.label}: a resume position needs the item's runtime`);
+          sent.push(await setPlexPosition(client, key, want.positionS, duration));
+        }
+        if (want.rating !== undefined) sent.push(await setPlexRating(client, key, want.rating));
+      } catch (err) {
+        // A position of 0 (Plex clears a resume point only by marking the item unwatched), …
+        if (err instanceof PlayerUnsupported) throw new UnsupportedWrite(err.message);
+        throw err;
+      }
+      return sent;
+    },
+  };
+}

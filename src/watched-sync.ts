@@ -1,0 +1,218 @@
+/**
+ * Flow node `watched-sync`: what someone watched on one player (played, a resume position, a favourite, a rating)
+ * applied to every other player of any kind, each write read back. Input: the events of watch-activity,
+ * jellyfin-webhook and plex-webhook, or a plain `{player?, user?, item | path, played?, position?, favourite?,
+ * rating?}`. Output 1: one message per change with each player's result; output 2: the change again when a player
+ * failed it or did not hold it when read back.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { AnyPlayerNode } from './node-red/config-nodes';
+import { handleInput } from './node-red/flow-node';
+import { numberSetting } from './node-red/settings';
+import { done, failed, useCatalog, waiting, working } from './node-red/status';
+import { forPeople } from './node-red/errors';
+import {
+  EchoGuard,
+  WatchedChange,
+  WatchedResult,
+  WatchedTarget,
+  applyTo,
+  changeOfMessage,
+  changeOfWatchEvent,
+  itemKey,
+} from './sync/watched';
+import {
+  WatchedPlayerSettings,
+  jellyfinWatchedTarget,
+  kodiWatchedTarget,
+  plexWatchedTarget,
+} from './sync/watched-targets';
+
+interface PlayerEntry {
+  id: string;
+  /** Comma-separated user names. */
+  users?: string;
+}
+
+interface WatchedSyncDef extends NodeDef {
+  players?: PlayerEntry[];
+  /** Rows of the user table: a name on one player → the name on the others. */
+  userMap?: { from?: string; to?: string }[];
+  debounce?: string | number;
+  cooldown?: string | number;
+  backwards?: boolean;
+}
+
+const WATCH_TOPICS = new Set(['started', 'paused', 'resumed', 'progress', 'stopped', 'completed']);
+
+const namesOf = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export = function (RED: NodeAPI): void {
+  useCatalog(RED);
+  function WatchedSync(this: Node, def: WatchedSyncDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const userMap = new Map<string, string>();
+    for (const row of def.userMap ?? []) {
+      const from = (row.from ?? '').trim().toLowerCase();
+      const to = (row.to ?? '').trim();
+      if (from && to) userMap.set(from, to);
+    }
+    const problems: string[] = [];
+    const targets: WatchedTarget[] = [];
+    const names = new Map<string, string>(); // a player's name (any case) → its config node id
+    for (const entry of def.players ?? []) {
+      const player = RED.nodes.getNode(entry.id) as AnyPlayerNode | null;
+      if (!player || !['kodi', 'jellyfin', 'plex'].includes(player.kind)) {
+        problems.push(`player ${entry.id} is not a kodi-player, jellyfin-server or plex-server config node`);
+        continue;
+      }
+      const name = player.name || player.label;
+      names.set(name.toLowerCase(), player.id);
+      const settings: WatchedPlayerSettings = {
+        key: player.id,
+        name,
+        mapper: () => player.mapper(),
+        users: namesOf(entry.users),
+        userMap,
+      };
+      targets.push(
+        player.kind === 'kodi'
+          ? kodiWatchedTarget(player.connection, settings)
+          : player.kind === 'jellyfin'
+            ? jellyfinWatchedTarget(player.client, settings)
+            : plexWatchedTarget(player.client, settings),
+      );
+    }
+    if (targets.length < 2) problems.push('pick at least two players to keep in step');
+    if (problems.length > 0) {
+      node.status(failed('settings'));
+      node.error(`watched-sync: ${problems.join('; ')}`);
+    }
+    const debounceMs = numberSetting(def.debounce, 30) * 1000;
+    const guard = new EchoGuard(numberSetting(def.cooldown, 30) * 1000);
+    const options = { backwards: def.backwards === true };
+
+    /** The config node a message's change came from: its id, or a player named so. */
+    const fromOf = (payload: Record<string, unknown>): string | undefined => {
+      const id = payload.playerId ?? payload.player;
+      if (typeof id !== 'string') return undefined;
+      if (targets.some((t) => t.key === id)) return id;
+      return names.get(id.toLowerCase());
+    };
+
+    /** Changes of one item in order; other items are not held up. */
+    const chains = new Map<string, Promise<unknown>>();
+    /** Resume positions waiting out the debounce, per user and item: only the last one is applied. */
+    const pending = new Map<string, { change: WatchedChange; timer: NodeJS.Timeout }>();
+    // Read through a function: it changes while a write awaits a player.
+    const state = { closed: false };
+    const closed = (): boolean => state.closed;
+
+    const apply = async (change: WatchedChange): Promise<void> => {
+      if (closed()) return;
+      if (guard.isEcho(change)) return; // what we applied there, coming back
+      node.status(working(change.item.title ?? change.item.libraryPath ?? 'syncing'));
+      const results: WatchedResult[] = [];
+      for (const target of targets) {
+        if (target.key === change.from) continue;
+        try {
+          const r = await applyTo(target, change, options);
+          if (r.status === 'verified') guard.remember(target.key, change);
+          results.push(r);
+        } catch (err) {
+          results.push({
+            player: target.name,
+            playerType: target.playerType,
+            status: 'failed',
+            sent: [],
+            reason: forPeople(err).message,
+          });
+        }
+      }
+      if (closed()) return;
+      const bad = results.filter((r) => r.status === 'failed' || r.status === 'not-verified');
+      const payload = { change: { ...change, at: new Date(change.at).toISOString() }, results };
+      node.send([{ topic: 'watched', payload }, bad.length > 0 ? { topic: 'failed', payload } : null]);
+      const title = change.item.title ?? change.item.libraryPath ?? '';
+      const ok = results.filter((r) => r.status === 'verified' || r.status === 'already').length;
+      node.status(
+        bad.length > 0
+          ? failed(`${bad.length} failed: ${title}`)
+          : ok > 0
+            ? done(`✓ ${ok}/${results.length} ${title}`)
+            : waiting(`${results.at(0)?.status ?? 'nothing'}: ${title}`),
+      );
+    };
+
+    const queue = (change: WatchedChange): Promise<void> => {
+      const key = itemKey(change.item);
+      const run = (): Promise<void> => apply(change);
+      const current = (chains.get(key) ?? Promise.resolve()).then(run, run);
+      chains.set(key, current);
+      void current.finally(() => {
+        if (chains.get(key) === current) chains.delete(key);
+      });
+      return current;
+    };
+
+    node.on(
+      'input',
+      handleInput(node, async (msg: NodeMessageInFlow) => {
+        if (problems.length > 0) throw new Error(`watched-sync: ${problems.join('; ')}`);
+        const payload = msg.payload;
+        let change: WatchedChange | undefined;
+        if (typeof msg.topic === 'string' && WATCH_TOPICS.has(msg.topic)) {
+          const from =
+            typeof payload === 'object' && payload ? fromOf(payload as Record<string, unknown>) : undefined;
+          change = changeOfWatchEvent(msg.topic, payload, from);
+          if (!change) return; // started, resumed, a position outside the resume window: nothing to sync
+        } else {
+          const from =
+            typeof payload === 'object' && payload ? fromOf(payload as Record<string, unknown>) : undefined;
+          change = changeOfMessage(payload, from);
+        }
+        const onlyPosition =
+          change.positionS !== undefined &&
+          change.played === undefined &&
+          change.favourite === undefined &&
+          change.rating === undefined;
+        if (onlyPosition && debounceMs > 0) {
+          // Positions come every minute while playing: the last one of a burst is written.
+          const key = `${(change.user ?? '').toLowerCase()}|${itemKey(change.item)}`;
+          const before = pending.get(key);
+          if (before) clearTimeout(before.timer);
+          const held = change;
+          const timer = setTimeout(() => {
+            pending.delete(key);
+            void queue(held);
+          }, debounceMs);
+          pending.set(key, { change: held, timer });
+          node.status(waiting(`position in ${Math.round(debounceMs / 1000)} s`));
+          return;
+        }
+        // Played (or a favourite, a rating) settles the item: a position still waiting for it is dropped.
+        const key = `${(change.user ?? '').toLowerCase()}|${itemKey(change.item)}`;
+        const held = pending.get(key);
+        if (held && change.played === true) {
+          clearTimeout(held.timer);
+          pending.delete(key);
+        }
+        await queue(change);
+      }),
+    );
+
+    node.on('close', (_removed: boolean, closeDone: () => void) => {
+      state.closed = true;
+      for (const { timer } of pending.values()) clearTimeout(timer);
+      pending.clear();
+      closeDone();
+    });
+  }
+
+  RED.nodes.registerType('watched-sync', WatchedSync);
+};

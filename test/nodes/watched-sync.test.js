@@ -1,0 +1,218 @@
+'use strict';
+// watched-sync through a real flow against the Kodi, Jellyfin and Plex simulators: a change made on one player (or
+// sent as a plain message) reaches the others, verified by reading it back; what a player has already is not
+// written again, an echo is not taken back, resume positions are debounced, a missing item is said so.
+require('should');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { helper, nodes } = require('../lib/nodes');
+const { KodiSim } = require('../sim/kodi-sim');
+const { JellyfinSim } = require('../sim/jellyfin-sim');
+const { PlexSim } = require('../sim/plex-sim');
+const { until } = require('../lib/wait');
+
+const FILM = 'Inception (2010)/Inception (2010).mkv';
+
+describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
+  this.timeout(20000);
+  let kodi;
+  let jellyfin;
+  let plex;
+  let userDir;
+  let anna;
+  before(function (done) {
+    helper.startServer(done);
+  });
+  after(function (done) {
+    helper.stopServer(done);
+  });
+  beforeEach(async function () {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'player-sync-watched-'));
+    helper.settings({ userDir });
+    kodi = await new KodiSim().start();
+    kodi.items.push({ type: 'movie', id: 7, title: 'Inception', year: 2010, file: `/kodi/movies/${FILM}` });
+    jellyfin = await new JellyfinSim().start();
+    jellyfin.addLibrary('Movies', 'movies', ['/jf/movies']);
+    jellyfin.addItem(`/jf/movies/${FILM}`, 'Inception');
+    anna = jellyfin.addUser('Anna');
+    jellyfin.addUser('ben');
+    plex = await new PlexSim().start();
+    plex.addSection('Movies', 'movie', ['/plex/movies']);
+    plex.addItem(`/plex/movies/${FILM}`, 'Inception');
+    plex.items.at(-1).duration = 6_000_000; // ms, as Plex lists it
+  });
+  afterEach(async function () {
+    await helper.unload();
+    await Promise.all([kodi.stop(), jellyfin.stop(), plex.stop()]);
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  const load = (settings = {}, players) =>
+    helper.load(
+      [nodes.kodiPlayer, nodes.jellyfinServer, nodes.plexServer, nodes.pathMappings, nodes.watchedSync],
+      [
+        { id: 'tab', type: 'tab' },
+        { id: 'kodi-maps', type: 'path-mappings', rules: [{ from: '/movies', to: '/kodi/movies' }] },
+        { id: 'jf-maps', type: 'path-mappings', rules: [{ from: '/movies', to: '/jf/movies' }] },
+        { id: 'plex-maps', type: 'path-mappings', rules: [{ from: '/movies', to: '/plex/movies' }] },
+        {
+          id: 'kodi',
+          type: 'kodi-player',
+          name: 'Den',
+          host: '127.0.0.1',
+          httpPort: kodi.httpPort,
+          wsPort: kodi.wsPort,
+          mappings: 'kodi-maps',
+        },
+        { id: 'jf', type: 'jellyfin-server', name: 'Jelly', url: jellyfin.url, mappings: 'jf-maps' },
+        {
+          id: 'plex',
+          type: 'plex-server',
+          name: 'Attic',
+          url: plex.url,
+          clientId: 'c',
+          mappings: 'plex-maps',
+        },
+        {
+          id: 'sync',
+          type: 'watched-sync',
+          z: 'tab',
+          players: players ?? [{ id: 'kodi' }, { id: 'jf', users: 'Anna' }, { id: 'plex' }],
+          debounce: 0,
+          wires: [['applied'], ['failed']],
+          ...settings,
+        },
+        { id: 'applied', type: 'helper', z: 'tab' },
+        { id: 'failed', type: 'helper', z: 'tab' },
+        { id: 'catcher', type: 'catch', z: 'tab', scope: null, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ],
+      {
+        kodi: { username: kodi.username, password: kodi.password },
+        jf: { apiKey: jellyfin.apiKey },
+        plex: { token: plex.token },
+      },
+    );
+  const collect = (id) => {
+    const got = [];
+    helper.getNode(id).on('input', (msg) => got.push(msg));
+    return got;
+  };
+  const kodiFilm = () => kodi.items.find((i) => i.id === 7);
+  const jellyfinData = async () => {
+    const item = jellyfin.items.find((i) => i.Name === 'Inception');
+    const res = await fetch(`${jellyfin.url}/UserItems/${item.Id}/UserData?userId=${anna.Id}`, {
+      headers: { Authorization: `MediaBrowser Token="${jellyfin.apiKey}"` },
+    });
+    return res.json();
+  };
+  const plexFilm = () => plex.items.find((i) => i.title === 'Inception');
+
+  it('played, sent as a plain message: written to all three, each read back; sent again: nothing written', async function () {
+    await load();
+    const applied = collect('applied');
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
+    await until(() => applied.length === 1, 'the result');
+    applied[0].payload.results
+      .map((r) => [r.player, r.status, r.rule])
+      .should.eql([
+        ['Den', 'verified', 'path'],
+        ['Jelly', 'verified', 'path'],
+        ['Attic', 'verified', 'path'],
+      ]);
+    applied[0].payload.results[1].user.should.equal('Anna');
+    kodiFilm().playcount.should.equal(1);
+    (await jellyfinData()).Played.should.be.true();
+    plexFilm().viewCount.should.equal(1);
+    const writes = () =>
+      (kodi.detailWrites || []).length + jellyfin.userDataWrites.length + plex.userDataWrites.length;
+    const before = writes();
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
+    await until(() => applied.length === 2, 'the second result');
+    applied[1].payload.results.map((r) => r.status).should.eql(['already', 'already', 'already']);
+    writes().should.equal(before, 'nothing written twice');
+  });
+
+  it('completed on Kodi (a watch-activity event): the other two, not Kodi; the echo from Jellyfin is not taken back', async function () {
+    await load();
+    const applied = collect('applied');
+    const event = (playerId, user) => ({
+      topic: 'completed',
+      payload: {
+        playerId,
+        player: 'x',
+        user,
+        item: { type: 'movie', title: 'Inception', libraryPath: `/movies/${FILM}` },
+      },
+    });
+    helper.getNode('sync').receive(event('kodi', 'anna'));
+    await until(() => applied.length === 1, 'the result');
+    applied[0].payload.results.map((r) => r.player).should.eql(['Jelly', 'Attic']);
+    applied[0].payload.results.every((r) => r.status === 'verified').should.be.true();
+    (kodi.detailWrites || []).should.eql([], 'nothing written back to where it happened');
+    // Jellyfin now says Anna completed it (the change we made there): an echo, dropped. A marker after it shows
+    // that it was handled.
+    helper.getNode('sync').receive(event('jf', 'Anna'));
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', rating: 8 } });
+    await until(() => applied.length === 2, 'the marker');
+    applied[1].payload.change.rating.should.equal(8);
+  });
+
+  it('resume positions: a burst of progress is debounced to its last, written forward only', async function () {
+    await load({ debounce: 0.3 });
+    const applied = collect('applied');
+    for (const positionS of [600, 1200, 2400]) {
+      helper.getNode('sync').receive({
+        topic: 'progress',
+        payload: {
+          playerId: 'plex',
+          user: 'anna',
+          item: { type: 'movie', libraryPath: `/movies/${FILM}` },
+          positionS,
+          runtimeS: 6000,
+        },
+      });
+    }
+    await until(() => applied.length === 1, 'one result for the burst');
+    applied[0].payload.change.positionS.should.equal(2400);
+    kodiFilm().resume.position.should.equal(2400);
+    ((await jellyfinData()).PlaybackPositionTicks / 1e7).should.equal(2400);
+    (plex.userDataWrites.length === 0).should.be.true('not written back to Plex, where it came from');
+    // An earlier position afterwards does not move Kodi and Jellyfin back; Plex, at 0, takes it (with the item's
+    // own duration: the message has no runtime).
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', position: 1000 } });
+    await until(() => applied.length === 2, 'the earlier position');
+    applied[1].payload.results.map((r) => r.status).should.eql(['skipped', 'skipped', 'verified']);
+    kodiFilm().resume.position.should.equal(2400);
+  });
+
+  it('users: a user not listed on Jellyfin is not synced there; the user table maps names', async function () {
+    await load({ userMap: [{ from: 'annie', to: 'Anna' }] });
+    const applied = collect('applied');
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'ben', played: true } });
+    await until(() => applied.length === 1, 'ben');
+    applied[0].payload.results[1].should.match({ player: 'Jelly', status: 'skipped' });
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'annie', favourite: true } });
+    await until(() => applied.length === 2, 'annie');
+    applied[1].payload.results[1].should.match({ player: 'Jelly', status: 'verified', user: 'Anna' });
+    (await jellyfinData()).IsFavorite.should.be.true();
+    applied[1].payload.results[0].status.should.equal(
+      'unsupported',
+      "Kodi's favourites are not library items",
+    );
+  });
+
+  it('an item one player lacks: not found there, the others applied; bad input: done(err) naming the field', async function () {
+    plex.items = [];
+    await load();
+    const applied = collect('applied');
+    const caught = collect('caught');
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
+    await until(() => applied.length === 1, 'the result');
+    applied[0].payload.results.map((r) => r.status).should.eql(['verified', 'verified', 'not-found']);
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, played: 'yes' } });
+    await until(() => caught.length === 1, 'the error');
+    caught[0].error.message.should.match(/msg\.payload\.played must be true or false/);
+  });
+});
