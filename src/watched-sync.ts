@@ -21,6 +21,8 @@ import {
   changeOfWatchEvent,
   itemKey,
 } from './sync/watched';
+import { Store } from './sync/store';
+import { DEFAULT_POLICY, RetryPolicy, RetryQueue, RetryRecord, checkRetry } from './sync/watched-retry';
 import {
   WatchedPlayerSettings,
   jellyfinWatchedTarget,
@@ -39,8 +41,19 @@ interface WatchedSyncDef extends NodeDef {
   /** Rows of the user table: a name on one player → the name on the others. */
   userMap?: { from?: string; to?: string }[];
   debounce?: string | number;
+  /** Rows of the retry table: a library path prefix, how many tries (−1 forever, 0 never), seconds between. */
+  retries?: { prefix?: string; retries?: string | number; delay?: string | number }[];
   cooldown?: string | number;
   backwards?: boolean;
+}
+
+/** The retry table's rows, checked: a prefix (or '' for every item), a whole number of tries ≥ −1, a delay ≥ 1 s. */
+function retryPolicies(rows: WatchedSyncDef['retries']): RetryPolicy[] {
+  return (rows ?? []).flatMap((row) => {
+    const retries = Math.trunc(numberSetting(row.retries, DEFAULT_POLICY.retries));
+    const delayS = Math.max(1, numberSetting(row.delay, DEFAULT_POLICY.delayS));
+    return retries < -1 ? [] : [{ prefix: (row.prefix ?? '').trim(), retries, delayS }];
+  });
 }
 
 const WATCH_TOPICS = new Set(['started', 'paused', 'resumed', 'progress', 'stopped', 'completed']);
@@ -93,6 +106,19 @@ export = function (RED: NodeAPI): void {
       node.status(failed('settings'));
       node.error(`watched-sync: ${problems.join('; ')}`);
     }
+    const userDir = (RED.settings as { userDir?: string }).userDir;
+    const retryStore = new Store(userDir).collection<RetryRecord>(
+      `watched-${node.id.replace(/[^A-Za-z0-9._-]/g, '_')}`,
+      checkRetry,
+    );
+    try {
+      retryStore.load();
+      if (retryStore.damage) {
+        node.warn(`watched-sync: its retries were damaged (${retryStore.damage.reason}); the good ones kept`);
+      }
+    } catch (err) {
+      node.warn(`watched-sync: cannot read its retries: ${(err as Error).message}`);
+    }
     const debounceMs = numberSetting(def.debounce, 30) * 1000;
     const guard = new EchoGuard(numberSetting(def.cooldown, 30) * 1000);
     const options = { backwards: def.backwards === true };
@@ -113,31 +139,68 @@ export = function (RED: NodeAPI): void {
     const state = { closed: false };
     const closed = (): boolean => state.closed;
 
+    /** One change on one player, never throwing: a failure is a result. */
+    const tryOne = async (target: WatchedTarget, change: WatchedChange): Promise<WatchedResult> => {
+      try {
+        const r = await applyTo(target, change, options);
+        if (r.status === 'verified') guard.remember(target.key, change);
+        return r;
+      } catch (err) {
+        return {
+          player: target.name,
+          playerType: target.playerType,
+          status: 'failed',
+          sent: [],
+          reason: forPeople(err).message,
+        };
+      }
+    };
+    const plainChange = (change: WatchedChange): Record<string, unknown> => ({
+      ...change,
+      at: new Date(change.at).toISOString(),
+    });
+    /** What a result means for the retries: kept for later (with when), settled, or given up (output 2). */
+    const afterResult = (
+      target: WatchedTarget,
+      change: WatchedChange,
+      r: WatchedResult,
+      previous?: RetryRecord,
+    ) => {
+      if (r.status !== 'not-found' && r.status !== 'failed') {
+        retries.settled(target.key, change);
+        return false;
+      }
+      const outcome = retries.failed(target.key, change, r.reason ?? r.status, previous);
+      if (outcome.kind === 'scheduled') {
+        r.retry = {
+          attempts: outcome.record.attempts,
+          nextAt: new Date(outcome.record.nextAt).toISOString(),
+        };
+        return false;
+      }
+      r.retry = { attempts: outcome.record.attempts, gaveUp: true };
+      return true;
+    };
+
     const apply = async (change: WatchedChange): Promise<void> => {
       if (closed()) return;
       if (guard.isEcho(change)) return; // what we applied there, coming back
       node.status(working(change.item.title ?? change.item.libraryPath ?? 'syncing'));
       const results: WatchedResult[] = [];
+      let givenUp = false;
       for (const target of targets) {
         if (target.key === change.from) continue;
-        try {
-          const r = await applyTo(target, change, options);
-          if (r.status === 'verified') guard.remember(target.key, change);
-          results.push(r);
-        } catch (err) {
-          results.push({
-            player: target.name,
-            playerType: target.playerType,
-            status: 'failed',
-            sent: [],
-            reason: forPeople(err).message,
-          });
-        }
+        const r = await tryOne(target, change);
+        if (closed()) return;
+        if (afterResult(target, change, r)) givenUp = true;
+        results.push(r);
       }
-      if (closed()) return;
-      const bad = results.filter((r) => r.status === 'failed' || r.status === 'not-verified');
-      const payload = { change: { ...change, at: new Date(change.at).toISOString() }, results };
-      node.send([{ topic: 'watched', payload }, bad.length > 0 ? { topic: 'failed', payload } : null]);
+      const bad = results.filter((r) => r.status === 'not-verified');
+      const payload = { change: plainChange(change), results };
+      node.send([
+        { topic: 'watched', payload },
+        bad.length > 0 || givenUp ? { topic: 'failed', payload } : null,
+      ]);
       const title = change.item.title ?? change.item.libraryPath ?? '';
       const ok = results.filter((r) => r.status === 'verified' || r.status === 'already').length;
       node.status(
@@ -148,6 +211,47 @@ export = function (RED: NodeAPI): void {
             : waiting(`${results.at(0)?.status ?? 'nothing'}: ${title}`),
       );
     };
+
+    /** A retry that is due: this player only; what it now holds comes out as a result of its own. */
+    const retry = async (record: RetryRecord): Promise<{ ok: boolean; reason?: string }> => {
+      const target = targets.find((t) => t.key === record.target);
+      if (!target || closed()) return { ok: !target }; // a player no longer in the node: nothing to do
+      const r = await tryOne(target, record.change);
+      if (closed()) return { ok: false, reason: 'closed' };
+      if (r.status === 'not-found' || r.status === 'failed')
+        return { ok: false, reason: r.reason ?? r.status };
+      node.send([
+        {
+          topic: 'watched',
+          payload: { change: plainChange(record.change), results: [r], retried: record.attempts + 1 },
+        },
+        null,
+      ]);
+      return { ok: true };
+    };
+    const retries = new RetryQueue(retryStore, retryPolicies(def.retries), retry, (record) => {
+      const target = targets.find((t) => t.key === record.target);
+      node.send([
+        null,
+        {
+          topic: 'failed',
+          payload: {
+            change: plainChange(record.change),
+            results: [
+              {
+                player: target?.name ?? record.target,
+                playerType: target?.playerType,
+                status: 'failed',
+                sent: [],
+                reason: `gave up after ${record.attempts + 1} tries: ${record.reason}`,
+                retry: { attempts: record.attempts, gaveUp: true },
+              },
+            ],
+          },
+        },
+      ]);
+    });
+    retries.plan();
 
     const queue = (change: WatchedChange): Promise<void> => {
       const key = itemKey(change.item);
@@ -210,7 +314,10 @@ export = function (RED: NodeAPI): void {
       state.closed = true;
       for (const { timer } of pending.values()) clearTimeout(timer);
       pending.clear();
-      closeDone();
+      retries.close();
+      retryStore.close().then(closeDone, () => {
+        closeDone();
+      });
     });
   }
 

@@ -72,6 +72,8 @@ export interface WatchedResult {
   /** The state read back (or read before, when nothing was written). */
   state?: UserState;
   reason?: string;
+  /** Kept for a retry (not found there yet, or the player down): how many tries, and the next; or given up. */
+  retry?: { attempts: number; nextAt?: string; gaveUp?: boolean };
 }
 
 /** Where a change may go: one player, as the node's glue builds it. */

@@ -215,4 +215,30 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
     await until(() => caught.length === 1, 'the error');
     caught[0].error.message.should.match(/msg\.payload\.played must be true or false/);
   });
+
+  it('an item not yet on Plex is retried by its policy, across a restart, and synced once it appears', async function () {
+    const film = plex.items.pop(); // Plex has not imported it yet
+    const flow = { retries: [{ prefix: '/movies', retries: -1, delay: 1 }] };
+    await load(flow);
+    let applied = collect('applied');
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
+    await until(() => applied.length === 1, 'the first result');
+    applied[0].payload.results[2].should.match({
+      player: 'Attic',
+      status: 'not-found',
+      retry: { attempts: 0 },
+    });
+    // Tried again (and again) while it is missing; then Node-RED restarts: the retry is in the store.
+    await until(() => plex.requests('/library/sections/1/all').length >= 3, 'a retry or two');
+    await helper.unload();
+    plex.items.push(film); // imported meanwhile
+    await load(flow);
+    applied = collect('applied');
+    await until(() => applied.length === 1, 'the retry after the restart', 10000);
+    applied[0].payload.should.match({
+      retried: (n) => n >= 1,
+      results: [{ player: 'Attic', status: 'verified' }],
+    });
+    plexFilm().viewCount.should.equal(1);
+  });
 });
