@@ -10,6 +10,7 @@ const { RealKodi, freePort } = require('../scripts/real-kodi');
 const { storeRows } = require('./store');
 const { plexRows, serverRows } = require('./servers');
 const { watchRows } = require('./watch');
+const { reconcileRows } = require('./reconcile');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -401,9 +402,10 @@ const SECTIONS = {
   servers: async (rows) => rows.push(...(await serverRows()), ...(await plexRows())),
   store: async (rows) => rows.push(...(await storeRows())),
   watch: async (rows) => rows.push(...(await watchRows())),
+  reconcile: async (rows) => rows.push(...(await reconcileRows())),
 };
 
-/** `npm run bench` runs every section; `npm run bench -- store` (or kodi, servers, watch) runs the ones named. */
+/** `npm run bench` runs every section; `npm run bench -- store` (or kodi, servers, watch, reconcile) runs the ones named. */
 async function main() {
   const started = now();
   const asked = process.argv.slice(2);

@@ -5,7 +5,8 @@
  * rating?}`. Output 1: one message per change with each player's result; output 2: the change again when a player
  * failed it or did not hold it when read back.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { reconcile, ReconcileSide } from './sync/watched-reconcile';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { handleInput } from './node-red/flow-node';
 import { numberSetting } from './node-red/settings';
@@ -16,6 +17,8 @@ import {
   WatchedChange,
   WatchedResult,
   WatchedTarget,
+  TargetUser,
+  applyFound,
   applyTo,
   changeOfMessage,
   changeOfWatchEvent,
@@ -264,11 +267,100 @@ export = function (RED: NodeAPI): void {
       return current;
     };
 
+    /** The target a reconcile names (a config node id or a player's name), or the n-th player by default. */
+    const targetNamed = (value: unknown, nth: number, what: string): WatchedTarget => {
+      if (value === undefined) {
+        const t = targets.at(nth);
+        if (!t) throw new Error(`watched-sync: there is no ${what} player`);
+        return t;
+      }
+      const key =
+        typeof value === 'string'
+          ? targets.some((t) => t.key === value)
+            ? value
+            : names.get(value.toLowerCase())
+          : undefined;
+      const t = targets.find((x) => x.key === key);
+      if (!t)
+        throw new Error(
+          `watched-sync: msg.payload.${what} names no player of this node (give its name or config node id)`,
+        );
+      return t;
+    };
+
+    /**
+     * msg.topic "reconcile": the watched state of every item compared between two players; with apply: true, what
+     * is played on one side is marked played on the other.
+     */
+    const runReconcile = async (payload: unknown, send: (msg: NodeMessage) => void): Promise<void> => {
+      const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+      const a = targetNamed(p.from, 0, 'from');
+      const b = targetNamed(p.to, 1, 'to');
+      if (a === b) throw new Error('watched-sync: msg.payload.from and msg.payload.to name the same player');
+      if (p.user !== undefined && typeof p.user !== 'string')
+        throw new Error('watched-sync: msg.payload.user must be text');
+      const user = p.user;
+      const userA = await a.userFor(user);
+      const userB = await b.userFor(user);
+      if ('skip' in userA) throw new Error(`watched-sync: ${userA.skip}`);
+      if ('skip' in userB) throw new Error(`watched-sync: ${userB.skip}`);
+      node.status(working(`reconcile ${a.name} ↔ ${b.name}`));
+      const side = (t: WatchedTarget, u: TargetUser): ReconcileSide => ({
+        key: t.key,
+        name: t.name,
+        list: (visit) => t.list(u, visit),
+        toLibrary: (file) => t.toLibrary(file),
+      });
+      const report = await reconcile(side(a, userA.user), side(b, userB.user));
+      const applied: WatchedResult[] = [];
+      if (p.apply === true) {
+        for (const [i, d] of report.differences.entries()) {
+          if (closed()) return;
+          const [target, state, u] = d.a.played ? [b, d.b, userB.user] : [a, d.a, userA.user];
+          const change: WatchedChange = { user, item: d.item, played: true, at: Date.now() };
+          const found = { ref: target.refOf(state.id, state.type), rule: 'listing' as const };
+          try {
+            const r = await applyFound(target, found, u, change, options);
+            if (r.status === 'verified') guard.remember(target.key, change);
+            applied.push(r);
+          } catch (err) {
+            applied.push({
+              player: target.name,
+              playerType: target.playerType,
+              status: 'failed',
+              sent: [],
+              reason: forPeople(err).message,
+            });
+          }
+          if (i % 50 === 0) node.status(working(`reconcile ${i}/${report.differences.length}`));
+        }
+      }
+      if (closed()) return;
+      send({
+        topic: 'reconcile',
+        payload: {
+          from: a.name,
+          to: b.name,
+          user,
+          dryRun: p.apply !== true,
+          ...report,
+          ...(p.apply === true ? { applied } : {}),
+        },
+      });
+      node.status(done(`${report.differences.length} differ${p.apply === true ? ', applied' : ''}`));
+    };
+
     node.on(
       'input',
-      handleInput(node, async (msg: NodeMessageInFlow) => {
+      handleInput(node, async (msg: NodeMessageInFlow, send) => {
         if (problems.length > 0) throw new Error(`watched-sync: ${problems.join('; ')}`);
         const payload = msg.payload;
+        if (msg.topic === 'reconcile') {
+          await runReconcile(payload, (m) => {
+            send([m, null]);
+          });
+          return;
+        }
         let change: WatchedChange | undefined;
         if (typeof msg.topic === 'string' && WATCH_TOPICS.has(msg.topic)) {
           const from =

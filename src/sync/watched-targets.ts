@@ -32,6 +32,9 @@ import {
 } from '../players/plex/library';
 import { getPlexItemState, setPlexPlayed, setPlexPosition, setPlexRating } from '../players/plex/userdata';
 import type { SentCall } from '../core/result';
+import { listKodiWatched } from '../players/kodi/watched-list';
+import { listJellyfinWatched } from '../players/jellyfin/watched-list';
+import { listPlexWatched } from '../players/plex/watched-list';
 import { looksLikeFile } from '../core/paths';
 import type { PathMapper } from './path-mapping';
 import { MatchRule, TargetUser, UnsupportedWrite, WatchedItem, WatchedTarget, Wanted } from './watched';
@@ -54,6 +57,15 @@ function playerPathOf(settings: WatchedPlayerSettings, libraryPath: string | und
   if (!libraryPath) return undefined;
   try {
     return settings.mapper().toPlayer(libraryPath).path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A player path as a library path through the player's mappings, or undefined when none maps it back. */
+function libraryPathOf(settings: WatchedPlayerSettings, file: string): string | undefined {
+  try {
+    return settings.mapper().toLibrary(file).path;
   } catch {
     return undefined;
   }
@@ -95,6 +107,9 @@ export function kodiWatchedTarget(conn: KodiConnection, settings: WatchedPlayerS
     playerType: 'kodi',
     userFor: (user) => Promise.resolve(singleUser(settings, user)),
     find,
+    refOf: (id, type): KodiRef => ({ type, id: Number(id) }),
+    list: (_user, visit) => listKodiWatched(conn, visit),
+    toLibrary: (file) => libraryPathOf(settings, file),
     read: async (ref) => {
       const r = ref as KodiRef;
       const s = await getKodiUserState(conn, r.type, r.id);
@@ -162,6 +177,9 @@ export function jellyfinWatchedTarget(
     key: settings.key,
     name: settings.name,
     playerType: 'jellyfin',
+    refOf: (id) => id,
+    list: (user, visit) => listJellyfinWatched(client, userIdOf(user), visit),
+    toLibrary: (file) => libraryPathOf(settings, file),
     userFor: async (user) => {
       const mapped = user === undefined ? undefined : (settings.userMap.get(lower(user)) ?? user);
       const listed = settings.users.map(lower);
@@ -224,6 +242,9 @@ export function plexWatchedTarget(client: PlexClient, settings: WatchedPlayerSet
     name: settings.name,
     playerType: 'plex',
     userFor: (user) => Promise.resolve(singleUser(settings, user)),
+    refOf: (id) => id,
+    list: (_user, visit) => listPlexWatched(client, visit),
+    toLibrary: (file) => libraryPathOf(settings, file),
     find: async (item) => {
       const path = playerPathOf(settings, item.libraryPath);
       if (!path) return undefined;

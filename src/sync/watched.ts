@@ -8,6 +8,7 @@
  */
 import type { ProviderIds } from '../core/playback';
 import type { SentCall } from '../core/result';
+import type { WatchedPageVisitor } from '../players/watched-list';
 import { isObject } from '../core/values';
 import { hasControlCharacter } from '../core/paths';
 
@@ -48,8 +49,8 @@ export interface UserState {
   rating?: number;
 }
 
-/** How the item was found on a player. */
-export type MatchRule = 'path' | 'ids' | 'title';
+/** How the item was found on a player ('listing': by its id, from the player's own list, in a reconcile). */
+export type MatchRule = 'path' | 'ids' | 'title' | 'listing';
 
 export type WatchedStatus =
   | 'verified' // written, and read back as asked
@@ -87,6 +88,12 @@ export interface WatchedTarget {
   /** The item on this player, and the rule that found it; undefined when it has none. */
   find(item: WatchedItem): Promise<{ ref: unknown; rule: MatchRule } | undefined>;
   read(ref: unknown, user: TargetUser): Promise<UserState>;
+  /** The player's reference of an item it listed (by its own id), for a reconcile. */
+  refOf(id: string, type: 'movie' | 'episode'): unknown;
+  /** The player's whole library, page by page, with this user's watched state (for a reconcile). */
+  list(user: TargetUser, visit: WatchedPageVisitor): Promise<void>;
+  /** A player path as a library path (its mappings read backwards); undefined when none holds it. */
+  toLibrary(file: string): string | undefined;
   /** Writes what differs; returns what it sent. Throws UnsupportedWrite for what the player cannot hold. */
   write(ref: unknown, user: TargetUser, want: Wanted, runtimeS: number | undefined): Promise<SentCall[]>;
 }
@@ -161,7 +168,24 @@ export async function applyTo(
   const user = who.user;
   const found = await target.find(change.item);
   if (!found) return { ...base, status: 'not-found', user: user.name, reason: 'no item matches it there' };
-  const common = { ...base, user: user.name, rule: found.rule };
+  return applyFound(target, found, user, change, options);
+}
+
+/** One change to an item already found on the player (by a lookup, or a listing): compared, written, read back. */
+export async function applyFound(
+  target: WatchedTarget,
+  found: { ref: unknown; rule: MatchRule },
+  user: TargetUser,
+  change: WatchedChange,
+  options: WatchedOptions = {},
+): Promise<WatchedResult> {
+  const common = {
+    player: target.name,
+    playerType: target.playerType,
+    sent: [] as SentCall[],
+    user: user.name,
+    rule: found.rule,
+  };
   const before = await target.read(found.ref, user);
   const todo = missing(wantedOf(change), before, options);
   if (Object.keys(todo).length === 0) {

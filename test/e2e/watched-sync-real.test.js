@@ -28,7 +28,7 @@ describe('watched-sync with a real Kodi', function () {
     kodi = await sharedKodi(this);
     await new Promise((resolve) => helper.startServer(resolve));
     // Two movies in the real Kodi's library (scanned in), the same two in the simulators.
-    for (const title of ['Synced Watch', 'Synced Resume']) {
+    for (const title of ['Synced Watch', 'Synced Resume', 'Synced Crash']) {
       const movie = kodi.addMovie(title, 2021);
       await kodi.rpc('Files.GetDirectory', { directory: kodi.movies, media: 'video' });
       await kodi.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
@@ -93,6 +93,7 @@ describe('watched-sync with a real Kodi', function () {
           z: 'tab',
           players: [{ id: 'kodi' }, { id: 'jf', users: 'anna' }, { id: 'plex' }],
           debounce: 0,
+          retries: [{ prefix: '', retries: -1, delay: 1 }],
           wires: [['applied'], ['failed']],
         },
         { id: 'applied', type: 'helper', z: 'tab' },
@@ -187,5 +188,33 @@ describe('watched-sync with a real Kodi', function () {
     resume.position.should.be.approximately(48, 1);
     // A resume position leaves the item unwatched.
     (await kodiState(m)).playcount.should.equal(0);
+  });
+
+  it('Kodi down while the change comes (a crash, a restart): kept, and written once Kodi is back', async function () {
+    const m = movies['Synced Crash'];
+    const applied = [];
+    helper.getNode('applied').on('input', (msg) => applied.push(msg));
+    await kodi.crashKodi();
+    let down = true;
+    try {
+      helper.getNode('sync').receive({ payload: { path: `/movies/${m.name}`, user: 'anna', played: true } });
+      await until(() => applied.length === 1, 'the first result', LIMIT_MS);
+      applied[0].payload.results[0].should.match({
+        player: 'Real Kodi',
+        status: 'failed',
+        retry: { attempts: 0 },
+      });
+      applied[0].payload.results
+        .slice(1)
+        .map((r) => r.status)
+        .should.eql(['verified', 'verified']);
+      await kodi.startKodi();
+      down = false;
+      await until(() => applied.length === 2, 'the retry once Kodi is back', 2 * LIMIT_MS);
+      applied[1].payload.results.should.match([{ player: 'Real Kodi', status: 'verified' }]);
+      (await kodiState(m)).playcount.should.equal(1);
+    } finally {
+      if (down) await kodi.startKodi();
+    }
   });
 });

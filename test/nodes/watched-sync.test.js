@@ -241,4 +241,42 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
     });
     plexFilm().viewCount.should.equal(1);
   });
+
+  it('reconcile Kodi ↔ Jellyfin: the differences listed page by page (dry run); applied, played wins; again: none', async function () {
+    kodi.items = [];
+    kodi.addMovies(1234, { folder: '/kodi/movies', watchedEvery: 10 });
+    jellyfin.items = jellyfin.items.filter((i) => i.Type !== 'Movie');
+    jellyfin.addMovies(1234, { folder: '/jf/movies', userId: anna.Id, watchedEvery: 7 });
+    await load({}, [{ id: 'kodi' }, { id: 'jf', users: 'anna' }]);
+    const applied = collect('applied');
+    const kodiPages = () => kodi.requests.filter((r) => r.method === 'VideoLibrary.GetMovies').length;
+    const jfPages = () => jellyfin.requests('/Items').length;
+    helper.getNode('sync').receive({ topic: 'reconcile', payload: { user: 'anna' } });
+    await until(() => applied.length === 1, 'the report', 15000);
+    const report = applied[0].payload;
+    // Every 10th played on Kodi, every 7th on Jellyfin: they differ where exactly one of the two holds.
+    const expected = Array.from({ length: 1234 }, (_, i) => i + 1).filter(
+      (n) => (n % 10 === 0) !== (n % 7 === 0),
+    );
+    report.should.match({
+      from: 'Den',
+      to: 'Jelly',
+      dryRun: true,
+      matched: 1234,
+      byPath: 1234,
+      onlyA: 0,
+      onlyB: 0,
+    });
+    report.differences.length.should.equal(expected.length);
+    kodiPages().should.equal(3, 'three pages of 500 from Kodi, not one request per movie');
+    jfPages().should.equal(3);
+    (kodi.detailWrites || []).should.eql([], 'a dry run writes nothing');
+    helper.getNode('sync').receive({ topic: 'reconcile', payload: { user: 'anna', apply: true } });
+    await until(() => applied.length === 2, 'the applied report', 15000);
+    applied[1].payload.applied.length.should.equal(expected.length);
+    applied[1].payload.applied.every((r) => r.status === 'verified').should.be.true();
+    helper.getNode('sync').receive({ topic: 'reconcile', payload: { user: 'anna' } });
+    await until(() => applied.length === 3, 'the report after', 15000);
+    applied[2].payload.differences.should.eql([]);
+  });
 });

@@ -456,6 +456,92 @@ class JellyfinSim extends HttpSim {
     return this.json(res, 200, dto);
   }
 
+  /**
+   * `n` movies at once (a large library, fast): "Movie 0001" (2000) at `${folder}/Movie 0001 (2000)/Movie 0001
+   * (2000).mkv`, ProviderIds Imdb tt0000001…, on disk and in the library holding `folder` (a "Movies" library of
+   * it when none does); with `userId`, every `watchedEvery`-th one played by that user (0: none). Numbering goes on
+   * across calls. Returns the items.
+   */
+  addMovies(n, { folder = '/data/movies', userId, watchedEvery = 0 } = {}) {
+    const lib = this.libraryOf(folder) || this.addLibrary('Movies', 'movies', [folder]);
+    const first = (this.moviesAdded || 0) + 1;
+    this.moviesAdded = first - 1 + n;
+    const width = Math.max(4, String(this.moviesAdded).length);
+    const now = new Date().toISOString();
+    const added = [];
+    for (let k = first; k < first + n; k++) {
+      const name = `Movie ${String(k).padStart(width, '0')}`;
+      const path = `${folder}/${name} (2000)/${name} (2000).mkv`;
+      this.disk.set(path, { name });
+      const item = {
+        Id: hex(),
+        Name: name,
+        Type: 'Movie',
+        Path: path,
+        ParentId: lib.ItemId,
+        ProviderIds: { Imdb: `tt${String(k).padStart(7, '0')}` },
+        ProductionYear: 2000,
+        DateLastRefreshed: now,
+      };
+      added.push(item);
+      if (userId && watchedEvery > 0 && k % watchedEvery === 0) {
+        this.userData.set(`${normId(userId)}/${item.Id}`, {
+          Played: true,
+          PlayCount: 1,
+          PlaybackPositionTicks: 0,
+          IsFavorite: false,
+          LastPlayedDate: now,
+        });
+      }
+    }
+    this.items.push(...added);
+    return added;
+  }
+
+  /**
+   * `n` episodes of one show at once ("Episode 001", season 1, aired 2010), at `${folder}/${show}/Season 01/${show}
+   * S01E001.mkv`, in the library holding `folder` (a "Shows" library of it when none does); with `userId`, every
+   * `watchedEvery`-th one played. Returns the items.
+   */
+  addEpisodes(n, { folder = '/data/tv', show = 'Show', userId, watchedEvery = 0 } = {}) {
+    const lib = this.libraryOf(folder) || this.addLibrary('Shows', 'tvshows', [folder]);
+    const added = [];
+    for (let k = 1; k <= n; k++) {
+      const path = `${folder}/${show}/Season 01/${show} S01E${String(k).padStart(3, '0')}.mkv`;
+      const name = `Episode ${String(k).padStart(3, '0')}`;
+      this.disk.set(path, { name });
+      const item = {
+        Id: hex(),
+        Name: name,
+        Type: 'Episode',
+        Path: path,
+        ParentId: lib.ItemId,
+        ProviderIds: { Tvdb: String(1000 + k) },
+        ProductionYear: 2010,
+        SeriesName: show,
+        ParentIndexNumber: 1,
+        IndexNumber: k,
+      };
+      added.push(item);
+      if (userId && watchedEvery > 0 && k % watchedEvery === 0) {
+        this.userData.set(`${normId(userId)}/${item.Id}`, {
+          Played: true,
+          PlayCount: 1,
+          PlaybackPositionTicks: 0,
+          IsFavorite: false,
+        });
+      }
+    }
+    this.items.push(...added);
+    return added;
+  }
+
+  /**
+   * GET /Items (ItemsController): ParentId, IncludeItemTypes, Fields (Path, ProviderIds, DateLastRefreshed),
+   * StartIndex/Limit with TotalRecordCount. With a userId the user's data comes along as UserData unless
+   * EnableUserData=false (an unknown user gets none). The default BaseItemDto fields (ProductionYear, SeriesName,
+   * ParentIndexNumber, IndexNumber) come when the item has them. Query names without case, as ASP.NET binds them.
+   */
   listItems(req, res) {
     const q = req.query;
     let items = this.items;
@@ -469,15 +555,35 @@ class JellyfinSim extends HttpSim {
     const start = Number(q.StartIndex || q.startIndex || 0);
     const limit = q.Limit || q.limit ? Number(q.Limit || q.limit) : items.length;
     this.unpagedListings = (this.unpagedListings || 0) + (q.Limit || q.limit ? 0 : 1);
+    const userId = normId(query(req, 'userId') || '');
+    const user = userId ? this.users.find((u) => u.Id === userId) : undefined;
+    const withUserData = user && String(query(req, 'EnableUserData')).toLowerCase() !== 'false';
     const page = items.slice(start, start + limit).map((i) => {
       const out = { Id: i.Id, Name: i.Name, Type: i.Type, ParentId: i.ParentId };
+      for (const k of ['ProductionYear', 'SeriesName', 'ParentIndexNumber', 'IndexNumber'])
+        if (i[k] !== undefined) out[k] = i[k];
       if (fields.includes('Path')) out.Path = i.Path;
       if (fields.includes('ProviderIds')) out.ProviderIds = i.ProviderIds;
       if (fields.includes('DateLastRefreshed')) out.DateLastRefreshed = i.DateLastRefreshed;
+      if (withUserData) {
+        // As stored, without adding a record for an item the user never touched.
+        const data = this.userData.get(`${user.Id}/${i.Id}`) || {
+          Played: false,
+          PlayCount: 0,
+          PlaybackPositionTicks: 0,
+          IsFavorite: false,
+        };
+        out.UserData = { ...data, Key: i.Id, ItemId: i.Id };
+      }
       return out;
     });
     return this.json(res, 200, { Items: page, TotalRecordCount: items.length, StartIndex: start });
   }
+}
+
+/** An id as the sim stores it: without dashes, lower case. */
+function normId(id) {
+  return String(id).replace(/-/g, '').toLowerCase();
 }
 
 /** A query parameter, its name without case (ASP.NET binds them so). */

@@ -185,10 +185,24 @@ class KodiSim {
         throw new Error(`sim: operator ${filter.operator}`);
       };
     };
+    // Properties outside the type's Video.Fields are refused, as Kodi does (-32602): e.g. `year` on episodes.
+    const properties = params.properties || [];
+    const unknown = properties.filter((p) => !VIDEO_FIELDS[type].includes(p));
+    if (unknown.length > 0) {
+      throw Object.assign(new Error(`Invalid params (${type} has no ${unknown.join(', ')})`), {
+        rpcCode: -32602,
+      });
+    }
     const test = compile(params.filter);
-    const rows = this.items
-      .filter((i) => i.type === type && test(i))
-      .map((i) => ({
+    const matching = this.items.filter((i) => i.type === type && test(i));
+    // limits {start, end}: end exclusive, -1 (or none) for all; both clamped to the total, as Kodi's ParseLimits.
+    const total = matching.length;
+    const limits = params.limits || {};
+    const start = Math.min(Math.max(limits.start ?? 0, 0), total);
+    const end =
+      limits.end === undefined || limits.end < 0 ? total : Math.min(Math.max(limits.end, start), total);
+    const rows = matching.slice(start, end).map((i) => {
+      const row = {
         [idKey]: i.id,
         label: i.title,
         title: i.title,
@@ -196,8 +210,66 @@ class KodiSim {
         showtitle: i.showtitle,
         season: i.season,
         episode: i.episode,
-      }));
-    return { [key]: rows, limits: { start: 0, end: rows.length, total: rows.length } };
+      };
+      // The user's state and the other fields, when asked for: the item's own value, else Kodi's "none".
+      for (const p of properties) if (!(p in row)) row[p] = i[p] ?? FIELD_DEFAULTS[p];
+      return row;
+    });
+    return { [key]: rows, limits: { start, end, total } };
+  }
+
+  /**
+   * `n` movies at once (a large library, fast): "Movie 0001" (2000) at `${folder}/Movie 0001 (2000)/Movie 0001
+   * (2000).mkv`, uniqueid imdb tt0000001…, every `watchedEvery`-th one played (0: none). Numbering goes on across
+   * calls. Returns the items.
+   */
+  addMovies(n, { folder = '/data/movies', watchedEvery = 0 } = {}) {
+    const first = (this.moviesAdded || 0) + 1;
+    this.moviesAdded = first - 1 + n;
+    const width = Math.max(4, String(this.moviesAdded).length);
+    const added = [];
+    for (let k = first; k < first + n; k++) {
+      const name = `Movie ${String(k).padStart(width, '0')}`;
+      const watched = watchedEvery > 0 && k % watchedEvery === 0;
+      added.push({
+        type: 'movie',
+        id: this.nextId++,
+        title: name,
+        year: 2000,
+        file: `${folder}/${name} (2000)/${name} (2000).mkv`,
+        uniqueid: { imdb: `tt${String(k).padStart(7, '0')}` },
+        playcount: watched ? 1 : 0,
+        lastplayed: watched ? '2024-01-01 20:00:00' : '',
+      });
+    }
+    this.items.push(...added);
+    return added;
+  }
+
+  /**
+   * `n` episodes of one show at once: "Episode 001" of season 1, `${folder}/${show}/Season 01/${show} S01E001.mkv`,
+   * first aired 2010, every `watchedEvery`-th one played. Returns the items.
+   */
+  addEpisodes(n, { folder = '/data/tv', show = 'Show', watchedEvery = 0 } = {}) {
+    const added = [];
+    for (let k = 1; k <= n; k++) {
+      const code = `S01E${String(k).padStart(3, '0')}`;
+      const watched = watchedEvery > 0 && k % watchedEvery === 0;
+      added.push({
+        type: 'episode',
+        id: this.nextId++,
+        title: `Episode ${String(k).padStart(3, '0')}`,
+        file: `${folder}/${show}/Season 01/${show} ${code}.mkv`,
+        showtitle: show,
+        season: 1,
+        episode: k,
+        firstaired: '2010-01-01',
+        uniqueid: { tvdb: String(1000 + k) },
+        playcount: watched ? 1 : 0,
+      });
+    }
+    this.items.push(...added);
+    return added;
   }
 
   /** One item's details as Kodi answers Get…Details with playcount, lastplayed, resume, userrating. */
@@ -342,6 +414,56 @@ class KodiSim {
     });
   }
 }
+
+/** Video.Fields.* of Kodi's JSON-RPC schema (v13, Kodi 20): the properties each listing takes. */
+const VIDEO_FIELDS = {
+  movie: (
+    'title genre year rating director trailer tagline plot plotoutline originaltitle lastplayed playcount writer ' +
+    'studio mpaa cast country imdbnumber runtime set showlink streamdetails top250 votes fanart thumbnail file ' +
+    'sorttitle resume setid dateadded tag art userrating ratings premiered uniqueid'
+  ).split(' '),
+  episode: (
+    'title plot votes rating writer firstaired playcount runtime director productioncode season episode ' +
+    'originaltitle showtitle cast streamdetails lastplayed fanart thumbnail file resume tvshowid dateadded ' +
+    'uniqueid art specialsortseason specialsortepisode userrating seasonid ratings'
+  ).split(' '),
+  tvshow: (
+    'title genre year rating plot studio mpaa cast playcount episode imdbnumber premiered votes lastplayed fanart ' +
+    'thumbnail file originaltitle sorttitle episodeguide season watchedepisodes dateadded tag art userrating ' +
+    'ratings runtime uniqueid'
+  ).split(' '),
+  musicvideo: (
+    'title playcount runtime director studio year plot album artist genre track streamdetails lastplayed fanart ' +
+    'thumbnail file resume dateadded tag art rating userrating premiered'
+  ).split(' '),
+};
+
+/** What Kodi answers for a property an item has no value of. */
+const FIELD_DEFAULTS = {
+  year: 0,
+  playcount: 0,
+  resume: { position: 0, total: 0 },
+  uniqueid: {},
+  firstaired: '',
+  lastplayed: '',
+  dateadded: '',
+  premiered: '',
+  userrating: 0,
+  rating: 0,
+  runtime: 0,
+  imdbnumber: '',
+  originaltitle: '',
+  sorttitle: '',
+  plot: '',
+  art: {},
+  genre: [],
+  tag: [],
+  cast: [],
+  director: [],
+  writer: [],
+  studio: [],
+  country: [],
+};
 
 function secondsToKodi(s) {
   return { hours: Math.floor(s / 3600), minutes: Math.floor(s / 60) % 60, seconds: s % 60, milliseconds: 0 };

@@ -198,6 +198,82 @@ class PlexSim extends HttpSim {
     }
   }
 
+  /** The section `sectionKey`, or the one holding `folder`, or a new one of `type` for `folder`. */
+  sectionFor(folder, sectionKey, title, type) {
+    const section =
+      sectionKey !== undefined
+        ? this.sections.find((s) => s.key === String(sectionKey))
+        : this.sectionOf(folder);
+    if (section) return section;
+    if (sectionKey !== undefined) throw new Error(`sim: no section ${sectionKey}`);
+    return this.addSection(title, type, [folder]);
+  }
+
+  /**
+   * `n` movies at once (a large library, fast): "Movie 0001" (2000) at `${folder}/Movie 0001 (2000)/Movie 0001
+   * (2000).mkv`, Guid imdb://tt0000001…, on disk and in section `sectionKey` (else the one holding `folder`, else a
+   * new "Movies" section of it); every `watchedEvery`-th one played (viewCount 1; 0: none). Numbering goes on across
+   * calls. Returns the items.
+   */
+  addMovies(n, { folder = '/data/movies', sectionKey, watchedEvery = 0 } = {}) {
+    const section = this.sectionFor(folder, sectionKey, 'Movies', 'movie');
+    const first = (this.moviesAdded || 0) + 1;
+    this.moviesAdded = first - 1 + n;
+    const width = Math.max(4, String(this.moviesAdded).length);
+    const viewedAt = Math.floor(Date.now() / 1000);
+    const added = [];
+    for (let k = first; k < first + n; k++) {
+      const title = `Movie ${String(k).padStart(width, '0')}`;
+      const file = `${folder}/${title} (2000)/${title} (2000).mkv`;
+      this.disk.set(file, { title });
+      const item = {
+        ratingKey: String(this.nextKey++),
+        title,
+        type: 'movie',
+        sectionKey: section.key,
+        file,
+        year: 2000,
+        Guid: [{ id: `imdb://tt${String(k).padStart(7, '0')}` }],
+      };
+      if (watchedEvery > 0 && k % watchedEvery === 0)
+        Object.assign(item, { viewCount: 1, lastViewedAt: viewedAt });
+      added.push(item);
+    }
+    this.items.push(...added);
+    return added;
+  }
+
+  /**
+   * `n` episodes of one show at once ("Episode 001", season 1, 2010) at `${folder}/${show}/Season 01/${show}
+   * S01E001.mkv`, Guid tvdb://1001…, in section `sectionKey` (else the one holding `folder`, else a new "Shows"
+   * section of it); every `watchedEvery`-th one played. Returns the items.
+   */
+  addEpisodes(n, { folder = '/data/tv', show = 'Show', sectionKey, watchedEvery = 0 } = {}) {
+    const section = this.sectionFor(folder, sectionKey, 'Shows', 'show');
+    const added = [];
+    for (let k = 1; k <= n; k++) {
+      const title = `Episode ${String(k).padStart(3, '0')}`;
+      const file = `${folder}/${show}/Season 01/${show} S01E${String(k).padStart(3, '0')}.mkv`;
+      this.disk.set(file, { title });
+      const item = {
+        ratingKey: String(this.nextKey++),
+        title,
+        type: 'episode',
+        sectionKey: section.key,
+        file,
+        year: 2010,
+        grandparentTitle: show,
+        parentIndex: 1,
+        index: k,
+        Guid: [{ id: `tvdb://${1000 + k}` }],
+      };
+      if (watchedEvery > 0 && k % watchedEvery === 0) item.viewCount = 1;
+      added.push(item);
+    }
+    this.items.push(...added);
+    return added;
+  }
+
   async stop() {
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
@@ -295,13 +371,23 @@ class PlexSim extends HttpSim {
       const sizeRaw = req.headers['x-plex-container-size'] ?? req.query['X-Plex-Container-Size'];
       if (sizeRaw === undefined) this.unpagedListings = (this.unpagedListings || 0) + 1;
       const size = sizeRaw === undefined ? all.length : Number(sizeRaw);
-      const page = all.slice(start, start + size).map((i) => ({
-        ratingKey: i.ratingKey,
-        key: `/library/metadata/${i.ratingKey}`,
-        type: i.type,
-        title: i.title,
-        Media: [{ id: Number(i.ratingKey), Part: [{ id: Number(i.ratingKey), file: i.file }] }],
-      }));
+      const page = all.slice(start, start + size).map((i) => {
+        const meta = {
+          ratingKey: i.ratingKey,
+          key: `/library/metadata/${i.ratingKey}`,
+          type: i.type,
+          title: i.title,
+          Media: [{ id: Number(i.ratingKey), Part: [{ id: Number(i.ratingKey), file: i.file }] }],
+        };
+        // What the item has of these (an episode's show, season and number; the year), and the owner's data,
+        // each only when set (Plex leaves out viewCount 0 and an unset rating); Guid[] with includeGuids=1.
+        for (const k of ['year', 'grandparentTitle', 'parentIndex', 'index'])
+          if (i[k] !== undefined) meta[k] = i[k];
+        for (const k of ['viewCount', 'viewOffset', 'userRating', 'lastViewedAt'])
+          if (i[k] !== undefined && i[k] !== 0) meta[k] = i[k];
+        if (req.query.includeGuids === '1' && i.Guid) meta.Guid = i.Guid;
+        return meta;
+      });
       return this.send(req, res, { size: page.length, totalSize: all.length, offset: start, Metadata: page });
     }
     if ((m = /^GET \/library\/metadata\/(\d+)$/.exec(route))) {
