@@ -4,7 +4,7 @@
  * watch-activity gives; the item's path is looked up on the jellyfin-server, when one is set.
  */
 import type { NodeAPI } from 'node-red';
-import { decodeJellyfinHook } from './players/jellyfin/webhook';
+import { decodeJellyfinHook, decodeJellyfinUserHook } from './players/jellyfin/webhook';
 import { webhookBody } from './players/webhook';
 import { jellyfinHookStep } from './sync/watch-hooks';
 import { registerWebhookNode } from './node-red/webhook-node';
@@ -15,6 +15,11 @@ export = function (RED: NodeAPI): void {
     kind: 'jellyfin',
     progressDefaultS: 60,
     decode: (msg) => decodeJellyfinHook(webhookBody(msg.payload, 'Jellyfin webhook')),
+    // A user created or deleted: passed on for watched-sync's user propagation.
+    passOn: (msg, playerId) => {
+      const user = decodeJellyfinUserHook(webhookBody(msg.payload, 'Jellyfin webhook'));
+      return user ? { topic: 'user', payload: { ...user, playerId } } : undefined;
+    },
     session: (hook) => hook.sessionId,
     step: jellyfinHookStep,
   });

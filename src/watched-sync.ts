@@ -7,6 +7,8 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { reconcile, ReconcileSide } from './sync/watched-reconcile';
+import { PlaylistAccess, PlaylistResult, playlistOf, syncPlaylist } from './sync/watched-playlists';
+import { UserAccess, UserResult, propagateUser, userChangeOf } from './sync/watched-users';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { handleInput } from './node-red/flow-node';
 import { numberSetting } from './node-red/settings';
@@ -20,6 +22,7 @@ import {
   TargetUser,
   applyFound,
   applyTo,
+  itemOf,
   changeOfMessage,
   changeOfWatchEvent,
   itemKey,
@@ -28,6 +31,9 @@ import { Store } from './sync/store';
 import { DEFAULT_POLICY, RetryPolicy, RetryQueue, RetryRecord, checkRetry } from './sync/watched-retry';
 import {
   WatchedPlayerSettings,
+  jellyfinPlaylists,
+  jellyfinUsers,
+  plexPlaylists,
   jellyfinWatchedTarget,
   kodiWatchedTarget,
   plexWatchedTarget,
@@ -48,6 +54,8 @@ interface WatchedSyncDef extends NodeDef {
   retries?: { prefix?: string; retries?: string | number; delay?: string | number }[];
   cooldown?: string | number;
   backwards?: boolean;
+  /** Users created (and deleted) on one Jellyfin server made on the others: off (default), create, create-delete. */
+  propagateUsers?: string;
 }
 
 /** The retry table's rows, checked: a prefix (or '' for every item), a whole number of tries ≥ −1, a delay ≥ 1 s. */
@@ -80,6 +88,10 @@ export = function (RED: NodeAPI): void {
     }
     const problems: string[] = [];
     const targets: WatchedTarget[] = [];
+    /** Each player's playlists, where it has any that can be written (Jellyfin, Plex; not Kodi). */
+    const playlists = new Map<string, PlaylistAccess>();
+    /** Jellyfin servers' users, for propagation between them. */
+    const userAccess = new Map<string, UserAccess>();
     const names = new Map<string, string>(); // a player's name (any case) → its config node id
     for (const entry of def.players ?? []) {
       const player = RED.nodes.getNode(entry.id) as AnyPlayerNode | null;
@@ -103,6 +115,11 @@ export = function (RED: NodeAPI): void {
             ? jellyfinWatchedTarget(player.client, settings)
             : plexWatchedTarget(player.client, settings),
       );
+      if (player.kind === 'jellyfin') {
+        playlists.set(player.id, jellyfinPlaylists(player.client));
+        userAccess.set(player.id, jellyfinUsers(player.client));
+      }
+      if (player.kind === 'plex') playlists.set(player.id, plexPlaylists(player.client));
     }
     if (targets.length < 2) problems.push('pick at least two players to keep in step');
     if (problems.length > 0) {
@@ -355,6 +372,72 @@ export = function (RED: NodeAPI): void {
       handleInput(node, async (msg: NodeMessageInFlow, send) => {
         if (problems.length > 0) throw new Error(`watched-sync: ${problems.join('; ')}`);
         const payload = msg.payload;
+        if (msg.topic === 'user') {
+          if (def.propagateUsers !== 'create' && def.propagateUsers !== 'create-delete') {
+            throw new Error(
+              'watched-sync: user propagation is off: turn it on in the node (Jellyfin to Jellyfin only)',
+            );
+          }
+          const from =
+            typeof payload === 'object' && payload ? fromOf(payload as Record<string, unknown>) : undefined;
+          const change = userChangeOf(payload, from);
+          const results: UserResult[] = [];
+          for (const target of targets) {
+            if (target.key === change.from || target.playerType !== 'jellyfin') continue;
+            try {
+              results.push(
+                await propagateUser(target, userAccess.get(target.key), change, {
+                  deletions: def.propagateUsers === 'create-delete',
+                }),
+              );
+            } catch (err) {
+              results.push({
+                player: target.name,
+                playerType: target.playerType,
+                status: 'failed',
+                sent: [],
+                reason: forPeople(err).message,
+              });
+            }
+          }
+          if (closed()) return;
+          const bad = results.filter((r) => r.status === 'failed' || r.status === 'not-verified');
+          // The passwords are in this message only: never in a log or a status.
+          const out = { topic: 'user', payload: { action: change.action, name: change.name, results } };
+          send([out, bad.length > 0 ? out : null]);
+          node.status(bad.length > 0 ? failed(`user ${change.name}`) : done(`user ${change.action}`));
+          return;
+        }
+        if (msg.topic === 'playlist') {
+          const from =
+            typeof payload === 'object' && payload ? fromOf(payload as Record<string, unknown>) : undefined;
+          const change = playlistOf(payload, from, itemOf);
+          node.status(working(`playlist ${change.name}`));
+          const results: PlaylistResult[] = [];
+          for (const target of targets) {
+            if (target.key === change.from) continue;
+            try {
+              results.push(await syncPlaylist(target, playlists.get(target.key), change));
+            } catch (err) {
+              results.push({
+                player: target.name,
+                playerType: target.playerType,
+                status: 'failed',
+                added: 0,
+                removed: 0,
+                missing: [],
+                sent: [],
+                reason: forPeople(err).message,
+              });
+            }
+          }
+          if (closed()) return;
+          const bad = results.filter((r) => r.status === 'failed' || r.status === 'not-verified');
+          const out = { topic: 'playlist', payload: { name: change.name, user: change.user, results } };
+          send([out, bad.length > 0 ? out : null]);
+          node.status(bad.length > 0 ? failed(`playlist ${change.name}`) : done(`playlist ${change.name}`));
+          return;
+        }
         if (msg.topic === 'reconcile') {
           await runReconcile(payload, (m) => {
             send([m, null]);

@@ -4,7 +4,7 @@
  * the item's path (the bodies do not carry it); the node does not register with it (it needs no connection of its
  * own). Bodies of one session are handled in order; other sessions are not held up by a slow lookup.
  */
-import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { HookStep } from '../sync/watch-hooks';
 import { applyHook } from '../sync/watch-hooks';
 import type { PathMapper } from '../sync/path-mapping';
@@ -41,6 +41,8 @@ export interface WebhookSpec<C, H> {
   progressDefaultS: number;
   /** The play event in the message, undefined for another event; throws for a body that is not the server's. */
   decode(msg: NodeMessageInFlow): H | undefined;
+  /** For a body that is no play event: a message of its own to pass on (Jellyfin's user events), if any. */
+  passOn?(msg: NodeMessageInFlow, playerId: string | undefined): NodeMessage | undefined;
   /** The hook's session, for ordering. */
   session(hook: H): string;
   /** The step, with the item looked up on the server when one is given. */
@@ -101,7 +103,12 @@ export function registerWebhookNode<C, H>(RED: NodeAPI, spec: WebhookSpec<C, H>)
         }
         const arrived = Date.now(); // the body's time, whatever a lookup before it costs
         const hook = spec.decode(msg);
-        if (hook === undefined) return; // another event (a library one, a test): nothing for watch activity
+        if (hook === undefined) {
+          // Another event (a library one, a test): nothing for watch activity; some are passed on as they are.
+          const other = spec.passOn?.(msg, server?.id);
+          if (other) send(other);
+          return;
+        }
         const key = spec.session(hook);
         const work = async (): Promise<void> => {
           let step: HookStep | undefined;

@@ -32,6 +32,23 @@ import {
 } from '../players/plex/library';
 import { getPlexItemState, setPlexPlayed, setPlexPosition, setPlexRating } from '../players/plex/userdata';
 import type { SentCall } from '../core/result';
+import {
+  addJellyfinPlaylistItems,
+  createJellyfinPlaylist,
+  getJellyfinPlaylistItems,
+  getJellyfinPlaylists,
+  removeJellyfinPlaylistItems,
+} from '../players/jellyfin/playlists';
+import {
+  addPlexPlaylistItems,
+  createPlexPlaylist,
+  getPlexPlaylistItems,
+  getPlexPlaylists,
+  removePlexPlaylistItems,
+} from '../players/plex/playlists';
+import type { PlaylistAccess } from './watched-playlists';
+import type { UserAccess } from './watched-users';
+import { createJellyfinUser, deleteJellyfinUser } from '../players/jellyfin/users';
 import { listKodiWatched } from '../players/kodi/watched-list';
 import { listJellyfinWatched } from '../players/jellyfin/watched-list';
 import { listPlexWatched } from '../players/plex/watched-list';
@@ -98,8 +115,7 @@ export function kodiWatchedTarget(conn: KodiConnection, settings: WatchedPlayerS
       const hit = found.find((i): i is KodiItem & KodiRef => i.type === 'movie' || i.type === 'episode');
       if (hit) return { ref: { type: hit.type, id: hit.id }, rule: 'path' };
     }
-    const byTitle = await findKodiByTitle(conn, item);
-    return byTitle ? { ref: byTitle, rule: 'title' } : undefined;
+    return undefined;
   };
   return {
     key: settings.key,
@@ -107,6 +123,7 @@ export function kodiWatchedTarget(conn: KodiConnection, settings: WatchedPlayerS
     playerType: 'kodi',
     userFor: (user) => Promise.resolve(singleUser(settings, user)),
     find,
+    findByTitle: (item) => findKodiByTitle(conn, item),
     refOf: (id, type): KodiRef => ({ type, id: Number(id) }),
     list: (_user, visit) => listKodiWatched(conn, visit),
     toLibrary: (file) => libraryPathOf(settings, file),
@@ -282,5 +299,44 @@ export function plexWatchedTarget(client: PlexClient, settings: WatchedPlayerSet
       }
       return sent;
     },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- playlists
+
+/** Jellyfin's playlists of a user (their routes; Emby's too). */
+export function jellyfinPlaylists(client: JellyfinClient): PlaylistAccess {
+  return {
+    find: async (user, name) =>
+      (await getJellyfinPlaylists(client, userIdOf(user))).find((p) => lower(p.name) === lower(name))?.id,
+    create: (user, name, ids) => createJellyfinPlaylist(client, userIdOf(user), name, ids),
+    entries: (user, id) => getJellyfinPlaylistItems(client, userIdOf(user), id),
+    add: (user, id, ids) => addJellyfinPlaylistItems(client, userIdOf(user), id, ids),
+    remove: (_user, id, entryIds) => removeJellyfinPlaylistItems(client, id, entryIds),
+  };
+}
+
+/** Plex's video playlists of the token's owner. */
+export function plexPlaylists(client: PlexClient): PlaylistAccess {
+  return {
+    find: async (_user, name) =>
+      (await getPlexPlaylists(client)).find((p) => lower(p.title) === lower(name))?.ratingKey,
+    create: async (_user, name, keys) => {
+      const made = await createPlexPlaylist(client, name, keys);
+      return { id: made.ratingKey, sent: made.sent, more: made.more };
+    },
+    entries: async (_user, id) =>
+      (await getPlexPlaylistItems(client, id)).map((e) => ({ itemId: e.ratingKey, entryId: e.entryId })),
+    add: (_user, id, keys) => addPlexPlaylistItems(client, id, keys),
+    remove: (_user, id, entryIds) => removePlexPlaylistItems(client, id, entryIds),
+  };
+}
+
+/** Jellyfin's users, for Jellyfin-to-Jellyfin propagation. */
+export function jellyfinUsers(client: JellyfinClient): UserAccess {
+  return {
+    list: () => getJellyfinUsers(client),
+    create: (name, password) => createJellyfinUser(client, name, password),
+    remove: (id) => deleteJellyfinUser(client, id),
   };
 }

@@ -8,7 +8,7 @@
  */
 import type { ProviderIds } from '../core/playback';
 import type { SentCall } from '../core/result';
-import type { WatchedPageVisitor } from '../players/watched-list';
+import type { WatchedEntry, WatchedPageVisitor } from '../players/watched-list';
 import { isObject } from '../core/values';
 import { hasControlCharacter } from '../core/paths';
 
@@ -85,8 +85,10 @@ export interface WatchedTarget {
   playerType: string;
   /** The user on this player that a change's user maps to, or why the change is not for this player. */
   userFor(user: string | undefined): Promise<{ user: TargetUser } | { skip: string }>;
-  /** The item on this player, and the rule that found it; undefined when it has none. */
+  /** The item on this player by its library path (through the player's mappings); undefined when it has none. */
   find(item: WatchedItem): Promise<{ ref: unknown; rule: MatchRule } | undefined>;
+  /** The item by its title (a movie's title and year, an episode's show, season and number), where it can. */
+  findByTitle?(item: WatchedItem): Promise<unknown>;
   read(ref: unknown, user: TargetUser): Promise<UserState>;
   /** The player's reference of an item it listed (by its own id), for a reconcile. */
   refOf(id: string, type: 'movie' | 'episode'): unknown;
@@ -166,9 +168,50 @@ export async function applyTo(
   const who = await target.userFor(change.user);
   if ('skip' in who) return { ...base, status: 'skipped', reason: who.skip };
   const user = who.user;
-  const found = await target.find(change.item);
+  const found = await findItem(target, change.item, user);
   if (!found) return { ...base, status: 'not-found', user: user.name, reason: 'no item matches it there' };
   return applyFound(target, found, user, change, options);
+}
+
+/** Thrown inside a listing's visit to stop it at the first match. */
+class FoundIt extends Error {
+  constructor(readonly entry: WatchedEntry) {
+    super('found');
+  }
+}
+
+/**
+ * The item on a player: by its library path (through the player's mappings), else by its provider ids (the
+ * player's listing searched page by page until one matches, of the same type), else by title (where the player
+ * can search by it: Kodi's title and year, or show, season and episode).
+ */
+export async function findItem(
+  target: WatchedTarget,
+  item: WatchedItem,
+  user: TargetUser,
+): Promise<{ ref: unknown; rule: MatchRule } | undefined> {
+  const byPath = await target.find(item);
+  if (byPath) return byPath;
+  const ids = item.ids;
+  if (ids && (ids.imdb || ids.tmdb || ids.tvdb)) {
+    try {
+      await target.list(user, (page) => {
+        const hit = page.find(
+          (e) =>
+            (item.type === undefined || item.type === e.type) &&
+            ((ids.imdb !== undefined && e.ids?.imdb === ids.imdb) ||
+              (ids.tmdb !== undefined && e.ids?.tmdb === ids.tmdb) ||
+              (ids.tvdb !== undefined && e.ids?.tvdb === ids.tvdb)),
+        );
+        if (hit) throw new FoundIt(hit);
+      });
+    } catch (err) {
+      if (!(err instanceof FoundIt)) throw err;
+      return { ref: target.refOf(err.entry.id, err.entry.type), rule: 'ids' };
+    }
+  }
+  const byTitle = await target.findByTitle?.(item);
+  return byTitle ? { ref: byTitle, rule: 'title' } : undefined;
 }
 
 /** One change to an item already found on the player (by a lookup, or a listing): compared, written, read back. */
@@ -349,7 +392,7 @@ function bool(value: unknown, where: string): boolean {
 }
 
 /** The item fields used for matching, each checked; at least a library path, ids or a title. */
-function itemOf(value: unknown, where: string): WatchedItem {
+export function itemOf(value: unknown, where: string): WatchedItem {
   if (!isObject(value)) throw new WatchedInputError(`${where} must be an object`);
   const item: WatchedItem = {
     libraryPath: optText(value.libraryPath ?? value.path, `${where}.libraryPath`),

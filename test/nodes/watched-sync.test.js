@@ -279,4 +279,127 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
     await until(() => applied.length === 3, 'the report after', 15000);
     applied[2].payload.differences.should.eql([]);
   });
+
+  it('matched by provider ids where the path does not say (each player searched page by page), then by title on Kodi', async function () {
+    kodi.addMovies(700, { folder: '/kodi/other' }); // a folder no mapping holds: found by ids only
+    jellyfin.addMovies(700, { folder: '/jf/movies/x', userId: anna.Id });
+    plex.addMovies(700, { folder: '/plex/movies/x' });
+    await load();
+    const applied = collect('applied');
+    helper.getNode('sync').receive({
+      payload: { item: { type: 'movie', ids: { imdb: 'tt0000642' } }, user: 'anna', played: true },
+    });
+    await until(() => applied.length === 1, 'the result');
+    applied[0].payload.results
+      .map((r) => [r.player, r.status, r.rule])
+      .should.eql([
+        ['Den', 'verified', 'ids'],
+        ['Jelly', 'verified', 'ids'],
+        ['Attic', 'verified', 'ids'],
+      ]);
+    kodi.items.find((i) => i.uniqueid && i.uniqueid.imdb === 'tt0000642').playcount.should.equal(1);
+    // No path, no ids: Kodi by title and year; the servers cannot search by title: not found (kept for a retry).
+    helper.getNode('sync').receive({
+      payload: { item: { type: 'movie', title: 'Inception', year: 2010 }, user: 'anna', rating: 9 },
+    });
+    await until(() => applied.length === 2, 'the second result');
+    applied[1].payload.results
+      .map((r) => [r.status, r.rule])
+      .should.eql([
+        ['verified', 'title'],
+        ['not-found', undefined],
+        ['not-found', undefined],
+      ]);
+    kodiFilm().userrating.should.equal(9);
+  });
+
+  it('a playlist made the same on the other players: created on Plex, changed on Jellyfin, not on Kodi', async function () {
+    jellyfin.version = '10.11.0'; // 10.9 and 10.10 do not let an API key take items out of a playlist
+    jellyfin.addMovies(3, { folder: '/jf/movies', userId: anna.Id });
+    plex.addMovies(3, { folder: '/plex/movies' });
+    kodi.addMovies(3, { folder: '/kodi/movies' });
+    await load();
+    const applied = collect('applied');
+    const items = ['Movie 0001', 'Movie 0003'].map((m) => ({ path: `/movies/${m} (2000)/${m} (2000).mkv` }));
+    helper.getNode('sync').receive({ topic: 'playlist', payload: { name: 'Friday', user: 'anna', items } });
+    await until(() => applied.length === 1, 'the result');
+    applied[0].payload.results
+      .map((r) => [r.player, r.status, r.added])
+      .should.eql([
+        ['Den', 'unsupported', 0],
+        ['Jelly', 'verified', 2],
+        ['Attic', 'verified', 2],
+      ]);
+    // Changed: one item out, one in, one the players do not have.
+    const next = ['Movie 0001', 'Movie 0002', 'Nowhere'].map((m) => `/movies/${m} (2000)/${m} (2000).mkv`);
+    helper
+      .getNode('sync')
+      .receive({ topic: 'playlist', payload: { name: 'friday', user: 'anna', items: next } });
+    await until(() => applied.length === 2, 'the second result');
+    applied[1].payload.results
+      .slice(1)
+      .map((r) => [r.status, r.added, r.removed, r.missing.length])
+      .should.eql([
+        ['verified', 1, 1, 1],
+        ['verified', 1, 1, 1],
+      ]);
+    // The same again: nothing to change.
+    helper
+      .getNode('sync')
+      .receive({ topic: 'playlist', payload: { name: 'Friday', user: 'anna', items: next } });
+    await until(() => applied.length === 3, 'the third result');
+    applied[2].payload.results
+      .slice(1)
+      .map((r) => r.status)
+      .should.eql(['already', 'already']);
+  });
+
+  it('a user created on one Jellyfin server: made on the other with a password in the result only; deleted when allowed', async function () {
+    const second = await new JellyfinSim().start();
+    try {
+      second.addLibrary('Movies', 'movies', ['/jf2/movies']);
+      await helper.load(
+        [nodes.jellyfinServer, nodes.pathMappings, nodes.watchedSync],
+        [
+          { id: 'tab', type: 'tab' },
+          { id: 'jf', type: 'jellyfin-server', name: 'Jelly', url: jellyfin.url },
+          { id: 'jf2', type: 'jellyfin-server', name: 'Second', url: second.url },
+          {
+            id: 'sync',
+            type: 'watched-sync',
+            z: 'tab',
+            players: [{ id: 'jf' }, { id: 'jf2' }],
+            propagateUsers: 'create-delete',
+            wires: [['applied'], ['failed']],
+          },
+          { id: 'applied', type: 'helper', z: 'tab' },
+          { id: 'failed', type: 'helper', z: 'tab' },
+        ],
+        { jf: { apiKey: jellyfin.apiKey }, jf2: { apiKey: second.apiKey } },
+      );
+      const applied = collect('applied');
+      // As jellyfin-webhook passes on the plugin's UserCreated.
+      helper
+        .getNode('sync')
+        .receive({ topic: 'user', payload: { action: 'created', name: 'cleo', playerId: 'jf' } });
+      await until(() => applied.length === 1, 'created');
+      const [r] = applied[0].payload.results;
+      r.should.match({ player: 'Second', status: 'created', password: /^[A-Za-z0-9_-]{24}$/ });
+      second.users.map((u) => u.Name).should.containEql('cleo');
+      JSON.stringify(
+        helper
+          .log()
+          .getCalls()
+          .map((c) => c.args),
+      ).should.not.containEql(r.password);
+      helper
+        .getNode('sync')
+        .receive({ topic: 'user', payload: { action: 'deleted', name: 'cleo', playerId: 'jf' } });
+      await until(() => applied.length === 2, 'deleted');
+      applied[1].payload.results[0].status.should.equal('deleted');
+      second.users.map((u) => u.Name).should.not.containEql('cleo');
+    } finally {
+      await second.stop();
+    }
+  });
 });

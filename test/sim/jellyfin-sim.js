@@ -46,6 +46,10 @@ class JellyfinSim extends HttpSim {
     this.users = []; // {Id, Name, HasPassword, Policy: {IsAdministrator, IsDisabled}}
     this.userData = new Map(); // `${userId}/${itemId}` -> {Played, PlayCount, PlaybackPositionTicks, IsFavorite, Rating, LastPlayedDate}
     this.userDataWrites = []; // {method, path, query, body}: every user-data write, in order
+    // Playlists (PlaylistsController): {Id, Name, MediaType, OwnerUserId, Shares: [{UserId, CanEdit}], OpenAccess,
+    // entries: [{ItemId, PlaylistItemId}]}
+    this.playlists = [];
+    this.playlistWrites = []; // {method, path, query, body, status}: every playlist write, refused ones too
   }
 
   /** A user (not an administrator unless asked). */
@@ -278,6 +282,8 @@ class JellyfinSim extends HttpSim {
         })),
       );
     }
+    if (route === 'GET /Items' && /(^|,)playlist(,|$)/i.test(query(req, 'IncludeItemTypes') || ''))
+      return this.listPlaylists(req, res);
     if (route === 'GET /Items') return this.listItems(req, res);
     if (route === 'POST /Library/Media/Updated') {
       // 204 whatever the body says; the work happens after the monitor delay, if at all.
@@ -334,6 +340,33 @@ class JellyfinSim extends HttpSim {
     }
     if (route === 'GET /Sessions') return this.json(res, 200, this.sessions);
     if (route === 'GET /ScheduledTasks') return this.json(res, 200, [this.task]);
+    if (route === 'POST /Users/New') {
+      // UserController CreateUserByName: {Name, Password?}; a name taken already is refused (400).
+      let body = {};
+      try {
+        body = JSON.parse(req.body || '{}');
+      } catch {
+        return res.writeHead(400).end();
+      }
+      if (typeof body.Name !== 'string' || !body.Name.trim()) return res.writeHead(400).end();
+      if (this.users.some((u) => u.Name.toLowerCase() === body.Name.toLowerCase()))
+        return res.writeHead(400).end();
+      const user = this.addUser(body.Name);
+      user.HasPassword = typeof body.Password === 'string' && body.Password !== '';
+      this.passwords = { ...(this.passwords || {}), [user.Id]: body.Password };
+      return this.json(res, 200, {
+        Name: user.Name,
+        Id: user.Id,
+        HasPassword: user.HasPassword,
+        Policy: user.Policy,
+      });
+    }
+    if ((m = /^DELETE \/Users\/([0-9a-f]+)$/.exec(route))) {
+      const at = this.users.findIndex((u) => u.Id === m[1]);
+      if (at === -1) return res.writeHead(404).end();
+      this.users.splice(at, 1);
+      return res.writeHead(204).end();
+    }
     if (route === 'GET /Users') {
       return this.json(
         res,
@@ -346,6 +379,7 @@ class JellyfinSim extends HttpSim {
         })),
       );
     }
+    if (/^\/Playlists(\/|$)/.test(req.path)) return this.handlePlaylists(req, res, route);
     return this.handleUserData(req, res, route);
   }
 
@@ -579,6 +613,186 @@ class JellyfinSim extends HttpSim {
     });
     return this.json(res, 200, { Items: page, TotalRecordCount: items.length, StartIndex: start });
   }
+
+  // ---- Playlists (PlaylistsController, protocols-people.md section 2; Emby section 5) ----
+  // Jellyfin 10.9 and later check the user: a playlist is seen by its owner, the users it is shared with and, when
+  // public, everyone; it is changed by its owner and the users it is shared with for editing. An API key is no
+  // user: without a userId the calls that need one answer 400 (Jellyfin's GetUserById throws on an empty id), and
+  // so does the removal on 10.9.0 to 10.10.x, which takes no userId at all (10.11 lets API keys remove). 10.8 and
+  // Emby check nothing. Ids the server does not know are left out when MediaType is given (only without it does
+  // creation refuse them, 400), and so are items the playlist already holds. PlaylistItemId is the entry's own id
+  // up to 10.10.1 (a number on Emby), the item's id from 10.10.2.
+
+  /** Whether this version checks the playlist's users (Jellyfin 10.9 and later, not Emby). */
+  get playlistUsersChecked() {
+    return !this.emby && versionAtLeast(this.version, 10, 9, 0);
+  }
+
+  /** A playlist owned by the user (a test's starting point), holding the items; returns it. */
+  addPlaylist(userId, name, itemIds = [], { mediaType = 'Video', isPublic = false, shares = [] } = {}) {
+    const playlist = {
+      Id: hex(),
+      Name: name,
+      MediaType: mediaType,
+      OwnerUserId: normId(userId),
+      Shares: shares.map((s) => ({ UserId: normId(s.UserId), CanEdit: Boolean(s.CanEdit) })),
+      OpenAccess: isPublic,
+      entries: [],
+    };
+    this.playlists.push(playlist);
+    this.addToPlaylist(playlist, itemIds);
+    return playlist;
+  }
+
+  /** The playlist's entries whose item the library still has, in order, as [entry, item]. */
+  playlistEntries(playlist) {
+    return playlist.entries
+      .map((e) => [e, this.items.find((i) => i.Id === e.ItemId)])
+      .filter(([, item]) => item !== undefined);
+  }
+
+  /** Adds the ids the library knows, leaving out ones the playlist holds already; returns how many were added. */
+  addToPlaylist(playlist, ids) {
+    let added = 0;
+    for (const raw of ids) {
+      const id = normId(raw);
+      if (!this.items.some((i) => i.Id === id) || playlist.entries.some((e) => e.ItemId === id)) continue;
+      let entryId = hex(); // Jellyfin up to 10.10.1: the entry's own id
+      if (this.emby) entryId = String((this.nextEntryId = (this.nextEntryId || 1000) + 1));
+      else if (versionAtLeast(this.version, 10, 10, 2)) entryId = id; // from 10.10.2: the item's id
+      playlist.entries.push({ ItemId: id, PlaylistItemId: entryId });
+      added++;
+    }
+    return added;
+  }
+
+  /** Whether the user sees the playlist (10.9+: owner, shared with, or public; before: owner or shared with). */
+  playlistVisible(playlist, userId) {
+    if (this.playlistUsersChecked && playlist.OpenAccess) return true;
+    return playlist.OwnerUserId === userId || playlist.Shares.some((s) => s.UserId === userId);
+  }
+
+  /** GET /Items?IncludeItemTypes=Playlist: the playlists the user sees (all of them without a userId). */
+  listPlaylists(req, res) {
+    const userId = normId(query(req, 'userId') || '');
+    const list = this.playlists.filter((p) => !userId || this.playlistVisible(p, userId));
+    const Items = list.map((p) => ({
+      Id: p.Id,
+      Name: p.Name,
+      Type: 'Playlist',
+      MediaType: p.MediaType,
+      IsFolder: true,
+    }));
+    return this.json(res, 200, { Items, TotalRecordCount: Items.length, StartIndex: 0 });
+  }
+
+  handlePlaylists(req, res, route) {
+    const write = (status) => {
+      let body;
+      try {
+        body = req.body ? JSON.parse(req.body) : undefined;
+      } catch {
+        body = req.body;
+      }
+      this.playlistWrites.push({ method: req.method, path: req.path, query: req.query, body, status });
+    };
+    const refuse = (status) => {
+      if (req.method !== 'GET') write(status);
+      return res.writeHead(status).end();
+    };
+    if (route === 'POST /Playlists') return this.createPlaylist(req, res, write, refuse);
+    const m = /^(GET|POST|DELETE) \/Playlists\/([^/]+)\/Items$/.exec(route);
+    if (!m) return res.writeHead(404).end();
+    const playlist = this.playlists.find((p) => p.Id === normId(m[2]));
+    const userId = normId(query(req, 'userId') || '');
+    const user = this.users.find((u) => u.Id === userId);
+    if (this.playlistUsersChecked) {
+      // The user named, else the key's user (none): GetUserById(empty) throws, 400.
+      const removal = m[1] === 'DELETE';
+      if (removal && !versionAtLeast(this.version, 10, 11, 0)) return refuse(400);
+      if (!removal && !user) return refuse(400);
+      if (!playlist || (!removal && !this.playlistVisible(playlist, userId))) return refuse(404);
+      const mayEdit =
+        playlist.OwnerUserId === userId || playlist.Shares.some((s) => s.UserId === userId && s.CanEdit);
+      if (m[1] === 'POST' && !mayEdit) return refuse(403);
+    } else {
+      if (m[1] === 'GET' && !this.emby && !userId) return refuse(400); // [Required] userId on 10.8
+      if (!playlist) return refuse(m[1] === 'GET' || this.emby ? 404 : 400); // 10.8 writes: ArgumentException
+    }
+    if (m[1] === 'GET') {
+      const all = this.playlistEntries(playlist);
+      const start = Number(query(req, 'startIndex') || 0);
+      const limitRaw = query(req, 'limit');
+      const page = all.slice(start, limitRaw === undefined ? undefined : start + Number(limitRaw));
+      this.playlistListings = (this.playlistListings || 0) + 1;
+      return this.json(res, 200, {
+        Items: page.map(([e, i]) => ({
+          Id: i.Id,
+          Name: i.Name,
+          Type: i.Type,
+          PlaylistItemId: e.PlaylistItemId,
+        })),
+        TotalRecordCount: all.length,
+        StartIndex: start,
+      });
+    }
+    if (m[1] === 'POST') {
+      this.addToPlaylist(playlist, splitIds(query(req, 'ids')));
+      write(204);
+      return res.writeHead(204).end();
+    }
+    const gone = new Set(splitIds(query(req, 'entryIds')));
+    playlist.entries = playlist.entries.filter((e) => !gone.has(e.PlaylistItemId));
+    write(204);
+    return res.writeHead(204).end();
+  }
+
+  /**
+   * POST /Playlists. Jellyfin: the query (obsolete, still read first) or the body {Name, Ids, UserId, MediaType};
+   * 10.9+ also Users [{UserId, CanEdit}] and IsPublic, which is true when left out of a body (the DTO's default) and
+   * false when there is no body; Name is required in a 10.9+ body. Emby: the query only. → {Id}.
+   */
+  createPlaylist(req, res, write, refuse) {
+    let body;
+    if (req.body && !this.emby) {
+      try {
+        body = JSON.parse(req.body);
+      } catch {
+        return refuse(400);
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse(400);
+    }
+    const from = (name) => query(req, name) ?? (body ? field(body, name) : undefined);
+    if (this.playlistUsersChecked && body && typeof field(body, 'Name') !== 'string') return refuse(400);
+    const name = from('Name');
+    const idsQuery = splitIds(query(req, 'Ids'));
+    const idsBody = body ? field(body, 'Ids') : undefined;
+    const ids = idsQuery.length > 0 ? idsQuery : Array.isArray(idsBody) ? idsBody : splitIds(idsBody);
+    const user = this.users.find((u) => u.Id === normId(from('UserId') || ''));
+    const mediaType = from('MediaType');
+    if (typeof name !== 'string' || !user) return refuse(400);
+    if (!mediaType && ids.some((id) => !this.items.some((i) => i.Id === normId(id)))) return refuse(400);
+    const users = this.playlistUsersChecked && body ? field(body, 'Users') || [] : [];
+    const isPublic = this.playlistUsersChecked && body ? (field(body, 'IsPublic') ?? true) : false;
+    const playlist = this.addPlaylist(user.Id, name, ids, {
+      mediaType: mediaType || 'Video',
+      isPublic,
+      shares: users,
+    });
+    write(200);
+    return this.json(res, 200, { Id: playlist.Id });
+  }
+}
+
+/** Whether `version` ("10.10.7", "12.0.0") is `major.minor.patch` or later. */
+function versionAtLeast(version, major, minor, patch) {
+  const [a = 0, b = 0, c = 0] = String(version).split('.').map(Number);
+  return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
+}
+
+/** A comma-separated id list of a query (none when absent). */
+function splitIds(value) {
+  return typeof value === 'string' && value !== '' ? value.split(',') : [];
 }
 
 /** An id as the sim stores it: without dashes, lower case. */

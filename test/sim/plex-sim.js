@@ -27,6 +27,8 @@ class PlexSim extends HttpSim {
     // lastViewedAt (epoch s), each absent until set}
     this.items = [];
     this.userDataWrites = []; // {method, path, query, headers}: every user-data call, in order
+    this.playlists = []; // {ratingKey, title, smart, playlistType, items: [{ratingKey, playlistItemID}]}
+    this.playlistWrites = []; // {method, path, query, status}: every playlist write, refused ones too
     /** false: PUT /:/scrobble and /:/unscrobble answer 405 (a server that takes GET only). */
     this.putScrobble = true;
     this.sessions = [];
@@ -497,7 +499,120 @@ class PlexSim extends HttpSim {
         .map((s) => ({ type: 'library.update.section', Context: { librarySectionID: s.key } }));
       return this.send(req, res, { size: Activity.length, Activity });
     }
+    if (/^\/playlists(\/|$)/.test(req.path)) return this.handlePlaylists(req, res, route);
     return res.writeHead(404).end();
+  }
+
+  // ---- Playlists (protocols-people.md section 2) ----
+  // The token owner's playlists: {ratingKey, title, smart, playlistType, items: [{ratingKey, playlistItemID}]}.
+  // Items are named by server://{machineIdentifier}/com.plexapp.plugins.library/library/metadata/{k1,k2,…}: another
+  // machine or another form is 400; keys the library does not know are left out, and an item may be in a playlist
+  // more than once (each entry its own playlistItemID). Smart playlists cannot be changed (400).
+
+  /** A playlist (a test's starting point): `smart` for a saved query, `type` video or audio; returns it. */
+  addPlaylist(title, ratingKeys = [], { smart = false, type = 'video' } = {}) {
+    const playlist = { ratingKey: String(this.nextKey++), title, smart, playlistType: type, items: [] };
+    this.playlists.push(playlist);
+    this.addToPlaylist(playlist, ratingKeys);
+    return playlist;
+  }
+
+  /** Adds the keys the library knows; returns how many were added. */
+  addToPlaylist(playlist, keys) {
+    let added = 0;
+    for (const key of keys) {
+      if (!this.items.some((i) => i.ratingKey === key)) continue;
+      this.nextPlaylistItemId = (this.nextPlaylistItemId || 5000) + 1;
+      playlist.items.push({ ratingKey: key, playlistItemID: this.nextPlaylistItemId });
+      added++;
+    }
+    return added;
+  }
+
+  /** The keys a playlist uri names, or undefined when it is not this server's library uri. */
+  keysOfUri(uri) {
+    const m = /^server:\/\/([^/]+)\/com\.plexapp\.plugins\.library\/library\/metadata\/([^/?]+)$/.exec(
+      uri || '',
+    );
+    if (!m || m[1] !== this.machineIdentifier) return undefined;
+    return m[2].split(',');
+  }
+
+  playlistMeta(p) {
+    return {
+      ratingKey: p.ratingKey,
+      key: `/playlists/${p.ratingKey}/items`,
+      type: 'playlist',
+      title: p.title,
+      smart: p.smart,
+      playlistType: p.playlistType,
+      leafCount: p.items.length,
+    };
+  }
+
+  handlePlaylists(req, res, route) {
+    const write = (status) => {
+      this.playlistWrites.push({ method: req.method, path: req.path, query: req.query, status });
+      return status;
+    };
+    if (route === 'GET /playlists') {
+      const wanted = req.query.playlistType;
+      const list = this.playlists.filter((p) => !wanted || p.playlistType === wanted);
+      return this.send(req, res, { size: list.length, Metadata: list.map((p) => this.playlistMeta(p)) });
+    }
+    if (route === 'POST /playlists') {
+      const q = req.query;
+      const keys = q.uri === undefined ? [] : this.keysOfUri(q.uri);
+      if (!q.title || !['video', 'audio', 'photo'].includes(q.type) || q.smart === '1' || !keys)
+        return res.writeHead(write(400)).end();
+      const playlist = this.addPlaylist(q.title, keys, { type: q.type });
+      write(200);
+      return this.send(req, res, { size: 1, Metadata: [this.playlistMeta(playlist)] });
+    }
+    const m = /^(GET|PUT|DELETE) \/playlists\/(\d+)\/items(?:\/(\d+))?$/.exec(route);
+    if (!m || (m[3] !== undefined) !== (m[1] === 'DELETE')) return res.writeHead(404).end();
+    const playlist = this.playlists.find((p) => p.ratingKey === m[2]);
+    if (m[1] === 'GET') {
+      if (!playlist) return res.writeHead(404).end();
+      const all = playlist.items
+        .map((e) => [e, this.items.find((i) => i.ratingKey === e.ratingKey)])
+        .filter(([, item]) => item !== undefined);
+      const start = Number(req.headers['x-plex-container-start'] ?? req.query['X-Plex-Container-Start'] ?? 0);
+      const sizeRaw = req.headers['x-plex-container-size'] ?? req.query['X-Plex-Container-Size'];
+      const page = all.slice(start, sizeRaw === undefined ? undefined : start + Number(sizeRaw));
+      this.playlistListings = (this.playlistListings || 0) + 1;
+      return this.send(req, res, {
+        size: page.length,
+        totalSize: all.length,
+        offset: start,
+        Metadata: page.map(([e, i]) => ({
+          ratingKey: i.ratingKey,
+          key: `/library/metadata/${i.ratingKey}`,
+          type: i.type,
+          title: i.title,
+          playlistItemID: e.playlistItemID,
+        })),
+      });
+    }
+    if (!playlist) return res.writeHead(write(404)).end();
+    if (playlist.smart) return res.writeHead(write(400)).end();
+    if (m[1] === 'PUT') {
+      const keys = this.keysOfUri(req.query.uri);
+      if (!keys) return res.writeHead(write(400)).end();
+      const added = this.addToPlaylist(playlist, keys);
+      write(200);
+      return this.send(req, res, {
+        leafCountAdded: added,
+        leafCountRequested: keys.length,
+        size: 1,
+        Metadata: [this.playlistMeta(playlist)],
+      });
+    }
+    const at = playlist.items.findIndex((e) => String(e.playlistItemID) === m[3]);
+    if (at < 0) return res.writeHead(write(404)).end();
+    playlist.items.splice(at, 1);
+    write(200);
+    return this.send(req, res, { size: 1, Metadata: [this.playlistMeta(playlist)] });
   }
 }
 

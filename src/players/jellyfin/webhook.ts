@@ -107,3 +107,17 @@ export function decodeJellyfinHook(body: Obj): JellyfinPlaybackHook | undefined 
     playedToCompletion: type === 'PlaybackStop' && flag(body, 'PlayedToCompletion'),
   };
 }
+
+/**
+ * A user created or deleted (UserCreated, UserDeleted: NotificationUsername, UserId), for watched-sync's user
+ * propagation; undefined for any other notification.
+ */
+export function decodeJellyfinUserHook(
+  body: Obj,
+): { action: 'created' | 'deleted'; name: string } | undefined {
+  const type = text(body, 'NotificationType');
+  if (type !== 'UserCreated' && type !== 'UserDeleted') return undefined;
+  const name = text(body, 'NotificationUsername');
+  if (name === undefined) throw new WebhookError(`${type}: NotificationUsername is missing`);
+  return { action: type === 'UserCreated' ? 'created' : 'deleted', name };
+}
