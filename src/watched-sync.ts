@@ -29,7 +29,10 @@ import {
 } from './sync/watched';
 import { Store } from './sync/store';
 import { DEFAULT_POLICY, RetryPolicy, RetryQueue, RetryRecord, checkRetry } from './sync/watched-retry';
+import type { PlexClient } from './players/plex/client';
+import type { PlexTvOptions } from './players/plex/users';
 import {
+  PlexUsers,
   WatchedPlayerSettings,
   jellyfinPlaylists,
   jellyfinUsers,
@@ -87,6 +90,19 @@ export = function (RED: NodeAPI): void {
       if (from && to) userMap.set(from, to);
     }
     const problems: string[] = [];
+    // plex.tv's addresses: the real ones, unless Node-RED's settings say otherwise (tests point them at loopback).
+    const tv = (RED.settings as { playerSync?: { plexTvUrl?: string; plexClientsUrl?: string } }).playerSync;
+    const plexTv: PlexTvOptions = { plexTvUrl: tv?.plexTvUrl, clientsUrl: tv?.plexClientsUrl };
+    const people = new Map<PlexClient, PlexUsers>();
+    /** One set of Plex users per Plex server (its tokens are kept for the node's life). */
+    const plexPeople = (client: PlexClient): PlexUsers => {
+      let p = people.get(client);
+      if (!p) {
+        p = new PlexUsers(client, plexTv);
+        people.set(client, p);
+      }
+      return p;
+    };
     const targets: WatchedTarget[] = [];
     /** Each player's playlists, where it has any that can be written (Jellyfin, Plex; not Kodi). */
     const playlists = new Map<string, PlaylistAccess>();
@@ -113,13 +129,14 @@ export = function (RED: NodeAPI): void {
           ? kodiWatchedTarget(player.connection, settings)
           : player.kind === 'jellyfin'
             ? jellyfinWatchedTarget(player.client, settings)
-            : plexWatchedTarget(player.client, settings),
+            : plexWatchedTarget(player.client, settings, plexPeople(player.client)),
       );
       if (player.kind === 'jellyfin') {
         playlists.set(player.id, jellyfinPlaylists(player.client));
         userAccess.set(player.id, jellyfinUsers(player.client));
       }
-      if (player.kind === 'plex') playlists.set(player.id, plexPlaylists(player.client));
+      if (player.kind === 'plex')
+        playlists.set(player.id, plexPlaylists(player.client, plexPeople(player.client)));
     }
     if (targets.length < 2) problems.push('pick at least two players to keep in step');
     if (problems.length > 0) {

@@ -23,7 +23,8 @@ import {
   setJellyfinPosition,
   setJellyfinRating,
 } from '../players/jellyfin/userdata';
-import type { PlexClient } from '../players/plex/client';
+import { PlexClient } from '../players/plex/client';
+import { PlexTvOptions, PlexUser, getPlexUsers, plexTokenFor } from '../players/plex/users';
 import {
   findItemsByPath as findPlexItems,
   getPlexItem,
@@ -253,14 +254,89 @@ function userIdOf(user: TargetUser): string {
 
 // ---------------------------------------------------------------------------------------------------- Plex
 
-export function plexWatchedTarget(client: PlexClient, settings: WatchedPlayerSettings): WatchedTarget {
+/**
+ * Plex users: the token's owner, and (where the player lists users to sync) the owner's home users and friends,
+ * each written with a token for this server as that user (asked of plex.tv once and kept for the process).
+ */
+export class PlexUsers {
+  private users?: { at: number; list: Promise<PlexUser[]> };
+  private readonly clients = new Map<string, Promise<PlexClient>>();
+  private machine?: Promise<string>;
+
+  constructor(
+    private readonly owner: PlexClient,
+    private readonly plexTv: PlexTvOptions = {},
+  ) {}
+
+  /** The owner's home users and friends, asked of plex.tv at most every 10 minutes. */
+  list(now = Date.now()): Promise<PlexUser[]> {
+    if (!this.users || now - this.users.at > 600_000) {
+      const list = getPlexUsers(this.owner.endpoint.token, this.owner.endpoint.clientId, this.plexTv);
+      list.catch(() => {
+        this.users = undefined; // asked again next time
+      });
+      this.users = { at: now, list };
+    }
+    return this.users.list;
+  }
+
+  /** The client to use as `user`: the owner's, or one with the user's own token for this server. */
+  clientFor(user: TargetUser): Promise<PlexClient> {
+    if (!user.id) return Promise.resolve(this.owner);
+    const id = user.id;
+    let client = this.clients.get(id);
+    if (!client) {
+      const at = id.indexOf(':');
+      const kind = id.slice(0, at);
+      const plexId = id.slice(at + 1);
+      this.machine ??= this.owner.serverInfo().then((info) => info.machineIdentifier ?? '');
+      client = this.machine
+        .then((machine) =>
+          plexTokenFor(
+            { id: plexId, name: user.name ?? '', kind: kind === 'home' ? 'home' : 'friend' },
+            this.owner.endpoint.token,
+            this.owner.endpoint.clientId,
+            machine,
+            this.plexTv,
+          ),
+        )
+        .then((token) => new PlexClient({ ...this.owner.endpoint, token }));
+      client.catch(() => {
+        this.clients.delete(id); // asked again next time
+        this.machine = undefined;
+      });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+}
+
+export function plexWatchedTarget(
+  client: PlexClient,
+  settings: WatchedPlayerSettings,
+  people: PlexUsers = new PlexUsers(client),
+): WatchedTarget {
   return {
     key: settings.key,
     name: settings.name,
     playerType: 'plex',
-    userFor: (user) => Promise.resolve(singleUser(settings, user)),
+    userFor: async (user) => {
+      // No users listed: every change is the owner's (the token's). Listed: those users only, the owner's name or
+      // a home user's or friend's, each written as themselves.
+      if (settings.users.length === 0) return singleUser(settings, user);
+      const mapped = user === undefined ? undefined : (settings.userMap.get(lower(user)) ?? user);
+      const name = mapped ?? (settings.users.length === 1 ? settings.users[0] : undefined);
+      if (name === undefined) {
+        return { skip: `the change names no user, and ${settings.name} lists not exactly one user to sync` };
+      }
+      if (!settings.users.map(lower).includes(lower(name))) {
+        return { skip: `${name} is not among the users synced on ${settings.name}` };
+      }
+      const other = (await people.list()).find((u) => lower(u.name) === lower(name));
+      return { user: other ? { name: other.name, id: `${other.kind}:${other.id}` } : { name } };
+    },
     refOf: (id) => id,
-    list: (_user, visit) => listPlexWatched(client, visit),
+    list: async (user, visit) => listPlexWatched(await people.clientFor(user), visit),
     toLibrary: (file) => libraryPathOf(settings, file),
     find: async (item) => {
       const path = playerPathOf(settings, item.libraryPath);
@@ -271,27 +347,28 @@ export function plexWatchedTarget(client: PlexClient, settings: WatchedPlayerSet
       const hit = found.at(0);
       return hit ? { ref: hit.ratingKey, rule: 'path' } : undefined;
     },
-    read: async (ref) => {
-      const s = await getPlexItemState(client, ref as string);
+    read: async (ref, user) => {
+      const s = await getPlexItemState(await people.clientFor(user), ref as string);
       if (!s) throw new Error(`${client.label}: item ${String(ref)} is gone`);
       return { played: s.played, positionS: s.positionS, rating: s.rating };
     },
-    write: async (ref, _user, want: Wanted, runtimeS) => {
+    write: async (ref, user, want: Wanted, runtimeS) => {
       const key = ref as string;
       if (want.favourite !== undefined) {
         throw new UnsupportedWrite(`${client.label}: Plex has no favourites for library items: not synced`);
       }
+      const as = await people.clientFor(user);
       const sent: SentCall[] = [];
       try {
-        if (want.played !== undefined) sent.push(await setPlexPlayed(client, key, want.played));
+        if (want.played !== undefined) sent.push(await setPlexPlayed(as, key, want.played));
         if (want.positionS !== undefined) {
           // Plex takes a position only with the item's duration: the change's, or the item's own.
           const duration = runtimeS ?? (await getPlexItem(client, key))?.runtimeS;
           if (!duration)
             throw new UnsupportedWrite(`${client.label}: a resume position needs the item's runtime`);
-          sent.push(await setPlexPosition(client, key, want.positionS, duration));
+          sent.push(await setPlexPosition(as, key, want.positionS, duration));
         }
-        if (want.rating !== undefined) sent.push(await setPlexRating(client, key, want.rating));
+        if (want.rating !== undefined) sent.push(await setPlexRating(as, key, want.rating));
       } catch (err) {
         // A position of 0 (Plex clears a resume point only by marking the item unwatched), …
         if (err instanceof PlayerUnsupported) throw new UnsupportedWrite(err.message);
@@ -317,18 +394,22 @@ export function jellyfinPlaylists(client: JellyfinClient): PlaylistAccess {
 }
 
 /** Plex's video playlists of the token's owner. */
-export function plexPlaylists(client: PlexClient): PlaylistAccess {
+export function plexPlaylists(client: PlexClient, people: PlexUsers = new PlexUsers(client)): PlaylistAccess {
+  const as = (user: TargetUser): Promise<PlexClient> => people.clientFor(user);
   return {
-    find: async (_user, name) =>
-      (await getPlexPlaylists(client)).find((p) => lower(p.title) === lower(name))?.ratingKey,
-    create: async (_user, name, keys) => {
-      const made = await createPlexPlaylist(client, name, keys);
+    find: async (user, name) =>
+      (await getPlexPlaylists(await as(user))).find((p) => lower(p.title) === lower(name))?.ratingKey,
+    create: async (user, name, keys) => {
+      const made = await createPlexPlaylist(await as(user), name, keys);
       return { id: made.ratingKey, sent: made.sent, more: made.more };
     },
-    entries: async (_user, id) =>
-      (await getPlexPlaylistItems(client, id)).map((e) => ({ itemId: e.ratingKey, entryId: e.entryId })),
-    add: (_user, id, keys) => addPlexPlaylistItems(client, id, keys),
-    remove: (_user, id, entryIds) => removePlexPlaylistItems(client, id, entryIds),
+    entries: async (user, id) =>
+      (await getPlexPlaylistItems(await as(user), id)).map((e) => ({
+        itemId: e.ratingKey,
+        entryId: e.entryId,
+      })),
+    add: async (user, id, keys) => addPlexPlaylistItems(await as(user), id, keys),
+    remove: async (user, id, entryIds) => removePlexPlaylistItems(await as(user), id, entryIds),
   };
 }
 

@@ -402,4 +402,31 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
       await second.stop();
     }
   });
+
+  it("Plex users other than the owner: written with the user's own token for this server (plex.tv simulator)", async function () {
+    const { PlexTvSim } = require('../sim/plextv-sim');
+    const tv = await new PlexTvSim({ ownerToken: plex.token, machines: [plex.machineIdentifier] }).start();
+    try {
+      const ben = tv.addHomeUser('ben');
+      plex.userTokens.set(ben.servers.get(plex.machineIdentifier), 'ben');
+      helper.settings({ userDir, playerSync: { plexTvUrl: tv.url, plexClientsUrl: tv.url } });
+      await load({}, [{ id: 'kodi' }, { id: 'plex', users: 'anna, ben' }]);
+      const applied = collect('applied');
+      helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'ben', played: true } });
+      await until(() => applied.length === 1, 'the result');
+      applied[0].payload.results[1].should.match({ player: 'Attic', status: 'verified', user: 'ben' });
+      plex.views.get(`ben|${plexFilm().ratingKey}`).viewCount.should.equal(1, "ben's own state");
+      (plexFilm().viewCount || 0).should.equal(0, "the owner's is untouched");
+      // The owner (a name that is no home user or friend) is written with the owner's token.
+      helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
+      await until(() => applied.length === 2, 'the second result');
+      plexFilm().viewCount.should.equal(1);
+      // A user not listed for Plex: not synced there.
+      helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'cleo', rating: 5 } });
+      await until(() => applied.length === 3, 'the third result');
+      applied[2].payload.results[1].status.should.equal('skipped');
+    } finally {
+      await tv.stop();
+    }
+  });
 });

@@ -18,6 +18,9 @@ class PlexSim extends HttpSim {
     /** The notification socket: 'on', 'off' (404, as an old or proxied server), or 'refuse' (401 on upgrade). */
     this.socketMode = 'on';
     this.token = token;
+    /** Tokens of other users for this server (token → user name), and their state of each item. */
+    this.userTokens = new Map();
+    this.views = new Map();
     this.scanMs = scanMs;
     this.machineIdentifier = 'sim-plex-machine';
     this.version = '1.41.3.9314';
@@ -129,6 +132,14 @@ class PlexSim extends HttpSim {
         },
       ],
     });
+  }
+
+  /** Where a request's user keeps its state of an item: the item itself for the owner, a record of its own else. */
+  viewOf(item, req) {
+    if (req.plexUser === undefined) return item;
+    const key = `${req.plexUser}|${item.ratingKey}`;
+    if (!this.views.has(key)) this.views.set(key, {});
+    return this.views.get(key);
   }
 
   /** Drops every notification socket (a network hiccup, a server restart). */
@@ -305,7 +316,9 @@ class PlexSim extends HttpSim {
       });
     }
     const token = req.headers['x-plex-token'] || req.query['X-Plex-Token'];
-    if (token !== this.token) {
+    // Other users' tokens for this server (home users, friends: plex.tv hands them out): each sees its own state.
+    req.plexUser = token === this.token ? undefined : this.userTokens.get(token);
+    if (token !== this.token && req.plexUser === undefined) {
       return res
         .writeHead(401, { 'Content-Type': 'text/html' })
         .end('<html><h1>401 Unauthorized</h1></html>');
@@ -385,8 +398,9 @@ class PlexSim extends HttpSim {
         // each only when set (Plex leaves out viewCount 0 and an unset rating); Guid[] with includeGuids=1.
         for (const k of ['year', 'grandparentTitle', 'parentIndex', 'index'])
           if (i[k] !== undefined) meta[k] = i[k];
+        const view = this.viewOf(i, req);
         for (const k of ['viewCount', 'viewOffset', 'userRating', 'lastViewedAt'])
-          if (i[k] !== undefined && i[k] !== 0) meta[k] = i[k];
+          if (view[k] !== undefined && view[k] !== 0) meta[k] = view[k];
         if (req.query.includeGuids === '1' && i.Guid) meta.Guid = i.Guid;
         return meta;
       });
@@ -405,8 +419,9 @@ class PlexSim extends HttpSim {
         Media: [{ id: Number(item.ratingKey), Part: [{ id: Number(item.ratingKey), file: item.file }] }],
       };
       // The owner's data, each attribute only when set (Plex leaves out viewCount 0 and an unset rating).
+      const view = this.viewOf(item, req);
       for (const k of ['viewCount', 'viewOffset', 'userRating', 'lastViewedAt'])
-        if (item[k] !== undefined && item[k] !== 0) meta[k] = item[k];
+        if (view[k] !== undefined && view[k] !== 0) meta[k] = view[k];
       if (req.query.includeGuids === '1' && item.Guid) meta.Guid = item.Guid;
       return this.send(req, res, { size: 1, Metadata: [meta] });
     }
@@ -441,8 +456,9 @@ class PlexSim extends HttpSim {
         headers: req.headers,
       });
       if (m[1] === 'PUT' && !this.putScrobble) return res.writeHead(405).end();
-      const item = this.items.find((i) => i.ratingKey === req.query.key);
-      if (req.query.identifier !== LIBRARY || !item) return res.writeHead(404).end();
+      const found = this.items.find((i) => i.ratingKey === req.query.key);
+      if (req.query.identifier !== LIBRARY || !found) return res.writeHead(404).end();
+      const item = this.viewOf(found, req);
       if (m[2] === 'scrobble') {
         // Sets the state only (no view-history entry); the resume point goes.
         item.viewCount = (item.viewCount || 0) + 1;
@@ -461,7 +477,8 @@ class PlexSim extends HttpSim {
         headers: req.headers,
       });
       const q = req.query;
-      const item = this.items.find((i) => i.ratingKey === q.ratingKey);
+      const found = this.items.find((i) => i.ratingKey === q.ratingKey);
+      const item = found && this.viewOf(found, req);
       const client = req.headers['x-plex-client-identifier'] || q['X-Plex-Client-Identifier'];
       // Without a duration, a client identifier, a time or a state Plex ignores it, answering 200 all the same.
       if (!item || !client || !q.duration || q.time === undefined || !q.state || q.identifier !== LIBRARY)
@@ -486,9 +503,10 @@ class PlexSim extends HttpSim {
         query: req.query,
         headers: req.headers,
       });
-      const item = this.items.find((i) => i.ratingKey === req.query.key);
+      const found = this.items.find((i) => i.ratingKey === req.query.key);
       const rating = Number(req.query.rating);
-      if (req.query.identifier !== LIBRARY || !item) return res.writeHead(404).end();
+      if (req.query.identifier !== LIBRARY || !found) return res.writeHead(404).end();
+      const item = this.viewOf(found, req);
       if (!Number.isFinite(rating) || rating < -1 || rating > 10) return res.writeHead(400).end();
       item.userRating = rating === -1 ? undefined : rating;
       return res.writeHead(200).end();
