@@ -193,25 +193,56 @@ export async function findItem(
   const byPath = await target.find(item);
   if (byPath) return byPath;
   const ids = item.ids;
-  if (ids && (ids.imdb || ids.tmdb || ids.tvdb)) {
+  const hasIds =
+    ids !== undefined && (ids.imdb !== undefined || ids.tmdb !== undefined || ids.tvdb !== undefined);
+  const sameIds = (e: WatchedEntry): boolean =>
+    ids !== undefined &&
+    ((ids.imdb !== undefined && e.ids?.imdb === ids.imdb) ||
+      (ids.tmdb !== undefined && e.ids?.tmdb === ids.tmdb) ||
+      (ids.tvdb !== undefined && e.ids?.tvdb === ids.tvdb));
+  // By title from the listing, where the player cannot search by it (Jellyfin, Plex): one match only.
+  const titled = !target.findByTitle && titleTest(item);
+  if (hasIds || titled) {
+    const byTitle: WatchedEntry[] = [];
     try {
       await target.list(user, (page) => {
-        const hit = page.find(
-          (e) =>
-            (item.type === undefined || item.type === e.type) &&
-            ((ids.imdb !== undefined && e.ids?.imdb === ids.imdb) ||
-              (ids.tmdb !== undefined && e.ids?.tmdb === ids.tmdb) ||
-              (ids.tvdb !== undefined && e.ids?.tvdb === ids.tvdb)),
-        );
-        if (hit) throw new FoundIt(hit);
+        for (const e of page) {
+          if (item.type !== undefined && item.type !== e.type) continue;
+          if (hasIds && sameIds(e)) throw new FoundIt(e);
+          if (titled && titled(e) && byTitle.length < 2) byTitle.push(e);
+        }
       });
     } catch (err) {
       if (!(err instanceof FoundIt)) throw err;
       return { ref: target.refOf(err.entry.id, err.entry.type), rule: 'ids' };
     }
+    if (byTitle.length === 1) {
+      const only = byTitle[0];
+      return { ref: target.refOf(only.id, only.type), rule: 'title' };
+    }
   }
   const byTitle = await target.findByTitle?.(item);
   return byTitle ? { ref: byTitle, rule: 'title' } : undefined;
+}
+
+/**
+ * How an item is known by its title: an episode by its show, season and number; a movie by its title and year
+ * (both needed: two films of one title are told apart by the year). Undefined when the item says too little.
+ */
+function titleTest(item: WatchedItem): ((e: WatchedEntry) => boolean) | undefined {
+  const same = (a: string | undefined, b: string | undefined): boolean =>
+    a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+  if (item.show !== undefined && item.season !== undefined && item.episode !== undefined) {
+    return (e) =>
+      e.type === 'episode' &&
+      same(e.show, item.show) &&
+      e.season === item.season &&
+      e.episode === item.episode;
+  }
+  if (item.title !== undefined && item.year !== undefined && item.type !== 'episode') {
+    return (e) => e.type === 'movie' && same(e.title, item.title) && e.year === item.year;
+  }
+  return undefined;
 }
 
 /** One change to an item already found on the player (by a lookup, or a listing): compared, written, read back. */

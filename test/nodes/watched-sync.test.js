@@ -280,7 +280,7 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
     applied[2].payload.differences.should.eql([]);
   });
 
-  it('matched by provider ids where the path does not say (each player searched page by page), then by title on Kodi', async function () {
+  it('matched by provider ids where the path does not say (each player searched page by page), then by title', async function () {
     kodi.addMovies(700, { folder: '/kodi/other' }); // a folder no mapping holds: found by ids only
     jellyfin.addMovies(700, { folder: '/jf/movies/x', userId: anna.Id });
     plex.addMovies(700, { folder: '/plex/movies/x' });
@@ -298,7 +298,9 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
         ['Attic', 'verified', 'ids'],
       ]);
     kodi.items.find((i) => i.uniqueid && i.uniqueid.imdb === 'tt0000642').playcount.should.equal(1);
-    // No path, no ids: Kodi by title and year; the servers cannot search by title: not found (kept for a retry).
+    // No path, no ids: by title and year (Kodi searches; Jellyfin's and Plex's listings are searched).
+    jellyfin.items.find((i) => i.Name === 'Inception').ProductionYear = 2010;
+    plexFilm().year = 2010;
     helper.getNode('sync').receive({
       payload: { item: { type: 'movie', title: 'Inception', year: 2010 }, user: 'anna', rating: 9 },
     });
@@ -307,10 +309,16 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
       .map((r) => [r.status, r.rule])
       .should.eql([
         ['verified', 'title'],
-        ['not-found', undefined],
-        ['not-found', undefined],
+        ['verified', 'title'],
+        ['verified', 'title'],
       ]);
-    kodiFilm().userrating.should.equal(9);
+    // Without a year, a title is not guessed at on the servers (two films may share it).
+    helper
+      .getNode('sync')
+      .receive({ payload: { item: { type: 'movie', title: 'Inception' }, user: 'anna', rating: 3 } });
+    await until(() => applied.length === 3, 'the third result');
+    applied[2].payload.results.map((r) => r.status).should.eql(['verified', 'not-found', 'not-found']);
+    kodiFilm().userrating.should.equal(3, 'Kodi searched by title: its one "Inception"');
   });
 
   it('a playlist made the same on the other players: created on Plex, changed on Jellyfin, not on Kodi', async function () {
