@@ -33,15 +33,18 @@ export type WatchedPageVisitor = (page: WatchedEntry[]) => void | Promise<void>;
 /** The page size the listings use when none is given. */
 export const WATCHED_PAGE_SIZE = 500;
 
-/** One answer of a paged listing, decoded. */
-export interface WatchedPage {
-  /** The movies and episodes of the page (rows of other types left out). */
-  entries: WatchedEntry[];
+/** One answer of a paged listing, decoded (a library's watched state; a playlist's entries). */
+export interface Page<T> {
+  /** What the page holds that the caller wants (rows of other types left out). */
+  entries: T[];
   /** How many rows the server sent, kept or not: where the next page starts. */
   rows: number;
   /** How many rows the whole listing has, when the server says. */
   total?: number;
 }
+
+/** A page of a library's watched state. */
+export type WatchedPage = Page<WatchedEntry>;
 
 /**
  * Asks for pages `fetchPage(start, size)` from 0 until the server's total is reached (or a short page says the
@@ -49,12 +52,12 @@ export interface WatchedPage {
  * reaches `visit`, even from a server that sends more than it was asked for. A page size that is not a whole
  * number from 1 up is a PlayerError ("config") naming the player and the call, and nothing is asked.
  */
-export async function pageThrough(
+export async function pageThrough<T>(
   player: string,
   call: string,
   pageSize: number,
-  fetchPage: (start: number, size: number) => Promise<WatchedPage>,
-  visit: WatchedPageVisitor,
+  fetchPage: (start: number, size: number) => Promise<Page<T>>,
+  visit: (page: T[]) => void | Promise<void>,
 ): Promise<void> {
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
     throw new PlayerError({

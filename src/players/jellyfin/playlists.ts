@@ -9,6 +9,7 @@ import { listOf, obj, optNum, optStr, str } from '../shape';
 import type { JellyfinClient } from './client';
 import { userDataApi } from './userdata';
 import type { SentCall } from '../../core/result';
+import { Page, pageThrough } from '../watched-list';
 import type { Obj } from '../../core/values';
 
 export interface JellyfinPlaylist {
@@ -118,13 +119,13 @@ export async function getJellyfinPlaylistItems(
 ): Promise<JellyfinPlaylistEntry[]> {
   const path = `/Playlists/${seg(playlistId)}/Items`;
   const entries: JellyfinPlaylistEntry[] = [];
-  for (let start = 0; ;) {
-    const page = await client.get(
+  const fetchPage = (start: number, size: number): Promise<Page<JellyfinPlaylistEntry>> =>
+    client.get(
       'GET',
       path,
       {
         listing: true,
-        params: { userId, startIndex: start, limit: PAGE, enableImages: false, enableUserData: false },
+        params: { userId, startIndex: start, limit: size, enableImages: false, enableUserData: false },
       },
       (body) => {
         const o = obj(body, 'the answer');
@@ -133,15 +134,13 @@ export async function getJellyfinPlaylistItems(
           const itemId = str(item.Id, `${where}.Id`);
           return { itemId, entryId: optStr(item.PlaylistItemId, `${where}.PlaylistItemId`) ?? itemId };
         });
-        return { rows, total: optNum(o.TotalRecordCount, 'TotalRecordCount') };
+        return { entries: rows, rows: rows.length, total: optNum(o.TotalRecordCount, 'TotalRecordCount') };
       },
     );
-    entries.push(...page.rows);
-    start += page.rows.length;
-    // A short page is the last; so is one past the total. More than a page: the server ignored the paging.
-    if (page.rows.length !== PAGE) return entries;
-    if (page.total !== undefined && start >= page.total) return entries;
-  }
+  await pageThrough(client.label, `GET ${path}`, PAGE, fetchPage, (page) => {
+    entries.push(...page);
+  });
+  return entries;
 }
 
 /**

@@ -9,6 +9,7 @@ import { PlayerError } from '../errors';
 import { ShapeError, listOf, obj, optId, optNum, optStr } from '../shape';
 import { PlexClient, container } from './client';
 import type { SentCall } from '../../core/result';
+import { Page, pageThrough } from '../watched-list';
 
 export interface PlexPlaylist {
   ratingKey: string;
@@ -144,13 +145,13 @@ export async function getPlexPlaylistItems(
 ): Promise<PlexPlaylistEntry[]> {
   const path = `/playlists/${seg(playlistKey)}/items`;
   const entries: PlexPlaylistEntry[] = [];
-  for (let start = 0; ;) {
-    const page = await client.get(
+  const fetchPage = (start: number, size: number): Promise<Page<PlexPlaylistEntry>> =>
+    client.get(
       'GET',
       path,
       {
         listing: true,
-        headers: { 'X-Plex-Container-Start': String(start), 'X-Plex-Container-Size': String(PAGE) },
+        headers: { 'X-Plex-Container-Start': String(start), 'X-Plex-Container-Size': String(size) },
       },
       (body) => {
         const c = container(body);
@@ -161,15 +162,13 @@ export async function getPlexPlaylistItems(
             throw new ShapeError(`${where}.playlistItemID`, 'an id', o.playlistItemID);
           return { ratingKey: ratingKeyOf(o, where), entryId };
         });
-        return { rows, total: optNum(c.totalSize, 'MediaContainer.totalSize') };
+        return { entries: rows, rows: rows.length, total: optNum(c.totalSize, 'MediaContainer.totalSize') };
       },
     );
-    entries.push(...page.rows);
-    start += page.rows.length;
-    // A short page is the last; so is one past the total. More than a page: the server ignored the paging.
-    if (page.rows.length !== PAGE) return entries;
-    if (page.total !== undefined && start >= page.total) return entries;
-  }
+  await pageThrough(client.label, `GET ${path}`, PAGE, fetchPage, (page) => {
+    entries.push(...page);
+  });
+  return entries;
 }
 
 /**
