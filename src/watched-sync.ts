@@ -168,8 +168,17 @@ export = function (RED: NodeAPI): void {
       return names.get(id.toLowerCase());
     };
 
-    /** Changes of one item in order; other items are not held up. */
+    /** Changes of one item in order (live ones and retries); other items are not held up. */
     const chains = new Map<string, Promise<unknown>>();
+    const inOrder = <T>(change: WatchedChange, run: () => Promise<T>): Promise<T> => {
+      const key = itemKey(change.item);
+      const current = (chains.get(key) ?? Promise.resolve()).then(run, run);
+      chains.set(key, current);
+      void current.finally(() => {
+        if (chains.get(key) === current) chains.delete(key);
+      });
+      return current;
+    };
     /** Resume positions waiting out the debounce, per user and item: only the last one is applied. */
     const pending = new Map<string, { change: WatchedChange; timer: NodeJS.Timeout }>();
     // Read through a function: it changes while a write awaits a player.
@@ -203,10 +212,11 @@ export = function (RED: NodeAPI): void {
       r: WatchedResult,
       previous?: RetryRecord,
     ) => {
-      if (r.status !== 'not-found' && r.status !== 'failed') {
+      if (r.status === 'verified' || r.status === 'already') {
         retries.settled(target.key, change);
         return false;
       }
+      if (r.status !== 'not-found' && r.status !== 'failed') return false;
       const outcome = retries.failed(target.key, change, r.reason ?? r.status, previous);
       if (outcome.kind === 'scheduled') {
         r.retry = {
@@ -253,16 +263,16 @@ export = function (RED: NodeAPI): void {
     const retry = async (record: RetryRecord): Promise<{ ok: boolean; reason?: string }> => {
       const target = targets.find((t) => t.key === record.target);
       if (!target || closed()) return { ok: !target }; // a player no longer in the node: nothing to do
-      const r = await tryOne(target, record.change);
+      // In the item's order, after any live change of it that is under way.
+      const r = await inOrder(record.change, () => tryOne(target, record.change));
       if (closed()) return { ok: false, reason: 'closed' };
       if (r.status === 'not-found' || r.status === 'failed')
         return { ok: false, reason: r.reason ?? r.status };
+      if (r.status === 'verified' || r.status === 'already') retries.settled(target.key, record.change);
+      const payload = { change: plainChange(record.change), results: [r], retried: record.attempts + 1 };
       node.send([
-        {
-          topic: 'watched',
-          payload: { change: plainChange(record.change), results: [r], retried: record.attempts + 1 },
-        },
-        null,
+        { topic: 'watched', payload },
+        r.status === 'not-verified' ? { topic: 'failed', payload } : null,
       ]);
       return { ok: true };
     };
@@ -290,16 +300,7 @@ export = function (RED: NodeAPI): void {
     });
     retries.plan();
 
-    const queue = (change: WatchedChange): Promise<void> => {
-      const key = itemKey(change.item);
-      const run = (): Promise<void> => apply(change);
-      const current = (chains.get(key) ?? Promise.resolve()).then(run, run);
-      chains.set(key, current);
-      void current.finally(() => {
-        if (chains.get(key) === current) chains.delete(key);
-      });
-      return current;
-    };
+    const queue = (change: WatchedChange): Promise<void> => inOrder(change, () => apply(change));
 
     /** The target a reconcile names (a config node id or a player's name), or the n-th player by default. */
     const targetNamed = (value: unknown, nth: number, what: string): WatchedTarget => {

@@ -77,7 +77,10 @@ async function idsOnPlayer(
     for (const e of page) {
       const lib = e.file === undefined ? undefined : target.toLibrary(e.file);
       for (const i of lib ? (wantedPaths.get(pathKey(lib)) ?? []) : []) byPath[i] ??= e.id;
-      for (const k of idKeys(e.ids)) for (const i of wantedIds.get(k) ?? []) byIds[i] ??= e.id;
+      for (const k of idKeys(e.ids)) {
+        // Movie and episode ids are numbered apart: an id matches an item of the same type (a movie if none).
+        for (const i of wantedIds.get(k) ?? []) if ((items[i].type ?? 'movie') === e.type) byIds[i] ??= e.id;
+      }
     }
   });
   return items.map((_, i) => byPath[i] ?? byIds[i]);

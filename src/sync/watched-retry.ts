@@ -100,7 +100,15 @@ function plain(change: WatchedChange): WatchedChange {
 
 /** The key of a retry: one per player, user and item (a newer change of the same replaces the older). */
 export function retryKey(target: string, change: WatchedChange): string {
-  return `${target}|${(change.user ?? '').toLowerCase()}|${itemKey(change.item)}`.slice(0, 2000);
+  return `${target}|${(change.user ?? '').toLowerCase()}|${fieldsOf(change).join(',')}|${itemKey(change.item)}`.slice(
+    0,
+    2000,
+  );
+}
+
+/** The fields a change sets (played, positionS, favourite, rating): a retry is kept per field set. */
+function fieldsOf(change: WatchedChange): string[] {
+  return (['played', 'positionS', 'favourite', 'rating'] as const).filter((k) => change[k] !== undefined);
 }
 
 /** What a failed try leads to. */
@@ -109,6 +117,7 @@ export type RetryOutcome =
 
 export class RetryQueue {
   private timer?: NodeJS.Timeout;
+  private running = false;
   /** Read through a method: it changes while a try awaits a player. */
   private state = { closed: false };
 
@@ -172,12 +181,33 @@ export class RetryQueue {
 
   /** A newer change of the same user and item on `target` took: an older retry of it is not wanted any more. */
   settled(target: string, change: WatchedChange): void {
-    const key = retryKey(target, change);
-    if (this.store.has(key)) this.store.delete(key);
+    // Only retries of no more than the fields this change set: a pending "played" is not settled by a position.
+    const took = new Set(fieldsOf(change));
+    const user = (change.user ?? '').toLowerCase();
+    const item = itemKey(change.item);
+    const gone: string[] = [];
+    for (const key of this.store.keys()) {
+      const r = this.store.get(key);
+      if (!r || r.target !== target || (r.change.user ?? '').toLowerCase() !== user) continue;
+      if (itemKey(r.change.item) !== item) continue;
+      if (fieldsOf(r.change).every((f) => took.has(f))) gone.push(key);
+    }
+    if (gone.length > 0) this.store.deleteMany(gone);
   }
 
   /** Tries every retry that is due now, then plans the next wake-up. */
   async runDue(now = Date.now()): Promise<void> {
+    if (this.running) return; // one pass at a time: the running one plans the next when it ends
+    this.running = true;
+    try {
+      await this.runPass(now);
+    } finally {
+      this.running = false;
+    }
+    this.plan();
+  }
+
+  private async runPass(now: number): Promise<void> {
     const due: [string, RetryRecord][] = [];
     for (const key of this.store.keys()) {
       const r = this.store.get(key);
@@ -202,11 +232,11 @@ export class RetryQueue {
       const next = this.failed(record.target, record.change, outcome.reason ?? record.reason, record);
       if (next.kind === 'given-up') this.gaveUp(next.record);
     }
-    this.plan();
   }
 
   /** Sets the timer for the earliest retry (at most a day ahead; timers that long drift). */
   plan(): void {
+    if (this.running) return; // planned when the pass ends
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.isClosed()) return;

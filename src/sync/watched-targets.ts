@@ -8,7 +8,7 @@
  * no name set, every change is theirs.
  */
 import type { KodiConnection } from '../players/kodi/connection';
-import { UnsupportedError as PlayerUnsupported } from '../players/errors';
+import { PlayerError, UnsupportedError as PlayerUnsupported } from '../players/errors';
 import { KodiItem, findItemsByPath } from '../players/kodi/library';
 import { kodiCall } from '../players/kodi/playback';
 import { listOf, num, obj } from '../players/shape';
@@ -122,6 +122,11 @@ export function kodiWatchedTarget(conn: KodiConnection, settings: WatchedPlayerS
     key: settings.key,
     name: settings.name,
     playerType: 'kodi',
+    cannot: {
+      favourite: `${conn.label}: Kodi's favourites hold paths, not library items (and adding one toggles it)`,
+    },
+    // Kodi keeps whole ratings, and 0 is "none".
+    normalize: (want) => (want.rating === undefined ? want : { ...want, rating: Math.round(want.rating) }),
     userFor: (user) => Promise.resolve(singleUser(settings, user)),
     find,
     findByTitle: (item) => findKodiByTitle(conn, item),
@@ -135,11 +140,6 @@ export function kodiWatchedTarget(conn: KodiConnection, settings: WatchedPlayerS
     },
     write: async (ref, _user, want, runtimeS) => {
       const r = ref as KodiRef;
-      if (want.favourite !== undefined) {
-        throw new UnsupportedWrite(
-          `${conn.label}: Kodi's favourites hold paths, not library items (and adding one toggles it): not synced`,
-        );
-      }
       const fields: KodiUserWrite = {};
       if (want.played === true) {
         const before = await getKodiUserState(conn, r.type, r.id);
@@ -172,7 +172,8 @@ async function findKodiByTitle(conn: KodiConnection, item: WatchedItem): Promise
     );
     return rows.length === 1 ? { type: 'episode', id: rows[0] } : undefined;
   }
-  if (!item.title || item.type === 'episode') return undefined;
+  // A movie only: a trailer, a music video or a song of the same title is not a film.
+  if (!item.title || (item.type !== undefined && item.type !== 'movie')) return undefined;
   const rules = [is('title', item.title), ...(item.year ? [is('year', item.year)] : [])];
   const rows = await kodiCall(
     conn,
@@ -208,7 +209,12 @@ export function jellyfinWatchedTarget(
       if (listed.length > 0 && !listed.includes(lower(name))) {
         return { skip: `${name} is not among the users synced on ${settings.name}` };
       }
-      const found = (await getJellyfinUsers(client)).find((u) => lower(u.name) === lower(name));
+      // The user table's name first; where this server has no such user, the name the change came with (the table
+      // is for players that name the user otherwise).
+      const all = await getJellyfinUsers(client);
+      const found =
+        all.find((u) => lower(u.name) === lower(name)) ??
+        (user !== undefined ? all.find((u) => lower(u.name) === lower(user)) : undefined);
       return found
         ? { user: { name: found.name, id: found.id } }
         : { skip: `${label} has no user named ${name}` };
@@ -280,6 +286,11 @@ export class PlexUsers {
     return this.users.list;
   }
 
+  /** Forgets a user's token (after the server refused it): the next write asks plex.tv again. */
+  forget(user: TargetUser): void {
+    if (user.id) this.clients.delete(user.id);
+  }
+
   /** The client to use as `user`: the owner's, or one with the user's own token for this server. */
   clientFor(user: TargetUser): Promise<PlexClient> {
     if (!user.id) return Promise.resolve(this.owner);
@@ -320,6 +331,7 @@ export function plexWatchedTarget(
     key: settings.key,
     name: settings.name,
     playerType: 'plex',
+    cannot: { favourite: `${client.label}: Plex has no favourites for library items` },
     userFor: async (user) => {
       // No users listed: every change is the owner's (the token's). Listed: those users only, the owner's name or
       // a home user's or friend's, each written as themselves.
@@ -333,7 +345,13 @@ export function plexWatchedTarget(
         return { skip: `${name} is not among the users synced on ${settings.name}` };
       }
       const other = (await people.list()).find((u) => lower(u.name) === lower(name));
-      return { user: other ? { name: other.name, id: `${other.kind}:${other.id}` } : { name } };
+      // A name that is no Home user or friend is not guessed to be the owner: written as no one.
+      if (!other) {
+        return {
+          skip: `${name} is no Plex Home user or friend of this server's owner (the owner is written when the player lists no users)`,
+        };
+      }
+      return { user: { name: other.name, id: `${other.kind}:${other.id}` } };
     },
     refOf: (id) => id,
     list: async (user, visit) => listPlexWatched(await people.clientFor(user), visit),
@@ -354,9 +372,6 @@ export function plexWatchedTarget(
     },
     write: async (ref, user, want: Wanted, runtimeS) => {
       const key = ref as string;
-      if (want.favourite !== undefined) {
-        throw new UnsupportedWrite(`${client.label}: Plex has no favourites for library items: not synced`);
-      }
       const as = await people.clientFor(user);
       const sent: SentCall[] = [];
       try {
@@ -372,6 +387,7 @@ export function plexWatchedTarget(
       } catch (err) {
         // A position of 0 (Plex clears a resume point only by marking the item unwatched), …
         if (err instanceof PlayerUnsupported) throw new UnsupportedWrite(err.message);
+        if (err instanceof PlayerError && err.code === 'auth') people.forget(user);
         throw err;
       }
       return sent;

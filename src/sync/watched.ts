@@ -87,6 +87,10 @@ export interface WatchedTarget {
   userFor(user: string | undefined): Promise<{ user: TargetUser } | { skip: string }>;
   /** The item on this player by its library path (through the player's mappings); undefined when it has none. */
   find(item: WatchedItem): Promise<{ ref: unknown; rule: MatchRule } | undefined>;
+  /** What this player cannot hold at all, with why (a favourite on Kodi and Plex): left out of its writes. */
+  cannot?: Partial<Record<keyof Wanted, string>>;
+  /** A change's values as this player keeps them (Kodi: whole ratings), before they are compared. */
+  normalize?(want: Wanted): Wanted;
   /** The item by its title (a movie's title and year, an episode's show, season and number), where it can. */
   findByTitle?(item: WatchedItem): Promise<unknown>;
   read(ref: unknown, user: TargetUser): Promise<UserState>;
@@ -140,7 +144,7 @@ export function missing(want: Wanted, have: UserState, options: WatchedOptions =
   }
   if (want.favourite !== undefined && want.favourite !== (have.favourite ?? false))
     out.favourite = want.favourite;
-  if (want.rating !== undefined && want.rating !== have.rating) out.rating = want.rating;
+  if (want.rating !== undefined && want.rating !== (have.rating ?? 0)) out.rating = want.rating;
   return out;
 }
 
@@ -205,13 +209,20 @@ export async function findItem(
   if (hasIds || titled) {
     const byTitle: WatchedEntry[] = [];
     try {
+      // Movie and episode ids are numbered apart (TMDB, TVDB): an item of no type matches by ids only where one
+      // type has them.
+      const byIds: WatchedEntry[] = [];
       await target.list(user, (page) => {
         for (const e of page) {
           if (item.type !== undefined && item.type !== e.type) continue;
-          if (hasIds && sameIds(e)) throw new FoundIt(e);
+          if (hasIds && sameIds(e)) {
+            if (item.type !== undefined) throw new FoundIt(e);
+            if (!byIds.some((x) => x.type === e.type)) byIds.push(e);
+          }
           if (titled && titled(e) && byTitle.length < 2) byTitle.push(e);
         }
       });
+      if (byIds.length === 1) throw new FoundIt(byIds[0]);
     } catch (err) {
       if (!(err instanceof FoundIt)) throw err;
       return { ref: target.refOf(err.entry.id, err.entry.type), rule: 'ids' };
@@ -261,12 +272,26 @@ export async function applyFound(
     rule: found.rule,
   };
   const before = await target.read(found.ref, user);
-  const todo = missing(wantedOf(change), before, options);
+  // What this player cannot hold is left out (and said); the rest is written.
+  const all = target.normalize ? target.normalize(wantedOf(change)) : wantedOf(change);
+  const cannot: string[] = [];
+  const asked = Object.fromEntries(
+    Object.entries(all).filter(([field]) => {
+      const why = target.cannot?.[field as keyof Wanted];
+      if (why !== undefined) cannot.push(why);
+      return why === undefined;
+    }),
+  ) as Wanted;
+  if (Object.keys(asked).length === 0) {
+    return { ...common, status: 'unsupported', state: before, reason: cannot.join('; ') };
+  }
+  const todo = missing(asked, before, options);
+  const note = cannot.length > 0 ? { reason: `not synced: ${cannot.join('; ')}` } : {};
   if (Object.keys(todo).length === 0) {
     const behind = change.positionS !== undefined && before.positionS > change.positionS + SAME_POSITION_S;
     return behind && change.played === undefined
       ? { ...common, status: 'skipped', state: before, reason: 'its resume position is further on' }
-      : { ...common, status: 'already', state: before };
+      : { ...common, status: 'already', state: before, ...note };
   }
   let sent: SentCall[];
   try {
@@ -278,7 +303,7 @@ export async function applyFound(
   }
   const after = await target.read(found.ref, user);
   return holds(todo, after)
-    ? { ...common, status: 'verified', sent, state: after }
+    ? { ...common, status: 'verified', sent, state: after, ...note }
     : {
         ...common,
         status: 'not-verified',

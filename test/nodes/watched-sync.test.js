@@ -425,10 +425,14 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
       applied[0].payload.results[1].should.match({ player: 'Attic', status: 'verified', user: 'ben' });
       plex.views.get(`ben|${plexFilm().ratingKey}`).viewCount.should.equal(1, "ben's own state");
       (plexFilm().viewCount || 0).should.equal(0, "the owner's is untouched");
-      // The owner (a name that is no home user or friend) is written with the owner's token.
+      // A listed name that is no Home user or friend is not guessed to be the owner: not written as anyone.
       helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
       await until(() => applied.length === 2, 'the second result');
-      plexFilm().viewCount.should.equal(1);
+      applied[1].payload.results[1].should.match({
+        status: 'skipped',
+        reason: /no Plex Home user or friend/,
+      });
+      (plexFilm().viewCount || 0).should.equal(0);
       // A user not listed for Plex: not synced there.
       helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'cleo', rating: 5 } });
       await until(() => applied.length === 3, 'the third result');

@@ -137,4 +137,32 @@ describe('watched-sync retries (no Node-RED)', function () {
       (checkRetry(bad) === undefined).should.be.true(JSON.stringify(bad));
     }
   });
+
+  it('kept per field set: a position that took does not settle a played still waiting; one pass at a time', async function () {
+    let running = 0;
+    let most = 0;
+    const q = new RetryQueue(
+      store,
+      [],
+      async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running--;
+        return { ok: false };
+      },
+      () => {},
+    );
+    q.failed('plex', change({ played: true }), 'down', undefined, 0);
+    q.failed('plex', change({ played: undefined, positionS: 300 }), 'down', undefined, 0);
+    q.size.should.equal(2, 'played and the position kept apart');
+    q.settled('plex', change({ played: undefined, positionS: 600 }));
+    q.list()
+      .map((r) => r.change.played)
+      .should.eql([true], 'the played retry is still there');
+    await Promise.all([q.runDue(10 ** 13), q.runDue(10 ** 13), q.runDue(10 ** 13)]);
+    most.should.equal(1, 'one try at a time');
+    q.list()[0].attempts.should.equal(1, 'one try counted, and made');
+    q.close();
+  });
 });

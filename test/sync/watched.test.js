@@ -149,4 +149,16 @@ describe('watched-state sync (no Node-RED)', function () {
     itemKey({ ids: { tmdb: 5 }, title: 'A' }).should.equal('tmdb:5');
     itemKey({ title: 'A', year: 2010, type: 'movie' }).should.equal('title:movie::::A:2010');
   });
+
+  it('what a player cannot hold is left out and said; the rest of the change is written', async function () {
+    const t = fakeTarget();
+    t.cannot = { favourite: 'no favourites here' };
+    const r = await applyTo(t, change({ played: true, favourite: true }));
+    r.should.match({ status: 'verified', reason: 'not synced: no favourites here' });
+    t.writes.should.eql([{ played: true }]);
+    (await applyTo(t, change({ favourite: true }))).should.match({
+      status: 'unsupported',
+      reason: 'no favourites here',
+    });
+  });
 });
