@@ -3,7 +3,7 @@
  * applied to every other player of any kind, each write read back. Input: the events of watch-activity,
  * jellyfin-webhook and plex-webhook, or a plain `{player?, user?, item | path, played?, position?, favourite?,
  * rating?}`. Output 1: one message per change with each player's result; output 2: the change again when a player
- * failed it or did not hold it when read back.
+ * did not hold it when read back, or when its retries ran out (a player that failed it is tried again first).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { reconcile, ReconcileSide } from './sync/watched-reconcile';
