@@ -230,18 +230,26 @@ export = function (RED: NodeAPI): void {
     };
 
     const apply = async (change: WatchedChange): Promise<void> => {
-      if (closed()) return;
       if (guard.isEcho(change)) return; // what we applied there, coming back
       node.status(working(change.item.title ?? change.item.libraryPath ?? 'syncing'));
       const results: WatchedResult[] = [];
       let givenUp = false;
       for (const target of targets) {
         if (target.key === change.from) continue;
+        if (closed()) {
+          // The node is closing (a deploy, Node-RED stopping): the players not tried yet get it at the next start.
+          retries.failed(
+            target.key,
+            change,
+            'not written yet: the node was closed; tried again at the next start',
+          );
+          continue;
+        }
         const r = await tryOne(target, change);
-        if (closed()) return;
         if (afterResult(target, change, r)) givenUp = true;
         results.push(r);
       }
+      if (closed()) return;
       const bad = results.filter((r) => r.status === 'not-verified');
       const payload = { change: plainChange(change), results };
       node.send([
@@ -418,9 +426,9 @@ export = function (RED: NodeAPI): void {
               });
             }
           }
-          if (closed()) return;
+          // Sent even when the node is closing: a new user's password is in this message only (never in a log or a
+          // status), and lost without it.
           const bad = results.filter((r) => r.status === 'failed' || r.status === 'not-verified');
-          // The passwords are in this message only: never in a log or a status.
           const out = { topic: 'user', payload: { action: change.action, name: change.name, results } };
           send([out, bad.length > 0 ? out : null]);
           node.status(bad.length > 0 ? failed(`user ${change.name}`) : done(`user ${change.action}`));
@@ -505,12 +513,25 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, closeDone: () => void) => {
       state.closed = true;
-      for (const { timer } of pending.values()) clearTimeout(timer);
+      // A position still waiting out its debounce is kept for the next start, like a change not yet written.
+      for (const { change, timer } of pending.values()) {
+        clearTimeout(timer);
+        for (const target of targets) {
+          if (target.key !== change.from)
+            retries.failed(target.key, change, 'not written yet: the node was closed');
+        }
+      }
       pending.clear();
       retries.close();
-      retryStore.close().then(closeDone, () => {
-        closeDone();
-      });
+      // Changes under way finish their player (or are kept for the next start) before the store closes; a player
+      // that hangs does not hold the close up for more than 10 s.
+      const underWay = Promise.allSettled([...chains.values()]);
+      const limit = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+      void Promise.race([underWay, limit])
+        .then(() => retryStore.close())
+        .then(closeDone, () => {
+          closeDone();
+        });
     });
   }
 

@@ -441,4 +441,23 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
       await tv.stop();
     }
   });
+
+  it('closed (a deploy) while a position waits out its debounce: kept in the store for the next start', async function () {
+    await load({ debounce: 30 });
+    helper.getNode('sync').receive({
+      topic: 'progress',
+      payload: {
+        playerId: 'plex',
+        user: 'anna',
+        item: { libraryPath: `/movies/${FILM}` },
+        positionS: 2400,
+        runtimeS: 6000,
+      },
+    });
+    await until(() => /position in/.test(helper.getNode('sync').status.lastCall?.args[0].text || ''), 'held');
+    await helper.unload();
+    const log = fs.readFileSync(path.join(userDir, 'player-sync', 'store', 'watched-sync.log'), 'utf8');
+    log.should.containEql('"positionS":2400');
+    log.should.containEql('the node was closed');
+  });
 });
