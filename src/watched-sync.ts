@@ -189,7 +189,12 @@ export = function (RED: NodeAPI): void {
     const tryOne = async (target: WatchedTarget, change: WatchedChange): Promise<WatchedResult> => {
       try {
         const r = await applyTo(target, change, options);
-        if (r.status === 'verified') guard.remember(target.key, change);
+        if (r.status === 'verified') {
+          // Under the change's user name and under the name that player has for the user (the user table's):
+          // the echo comes back with the player's name.
+          guard.remember(target.key, change);
+          if (r.user !== undefined) guard.remember(target.key, { ...change, user: r.user });
+        }
         return r;
       } catch (err) {
         return {

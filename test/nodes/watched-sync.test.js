@@ -197,6 +197,13 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
     await until(() => applied.length === 2, 'annie');
     applied[1].payload.results[1].should.match({ player: 'Jelly', status: 'verified', user: 'Anna' });
     (await jellyfinData()).IsFavorite.should.be.true();
+    // Jellyfin says so in turn, under its own name for the user: an echo, dropped (a marker after it shows it).
+    helper.getNode('sync').receive({
+      payload: { player: 'jf', path: `/movies/${FILM}`, user: 'Anna', favourite: true },
+    });
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'annie', rating: 4 } });
+    await until(() => applied.length === 3, 'the marker');
+    applied[2].payload.change.rating.should.equal(4, 'the echo made no result of its own');
     applied[1].payload.results[0].status.should.equal(
       'unsupported',
       "Kodi's favourites are not library items",
