@@ -10,7 +10,7 @@ import type { JellyfinClient } from './client';
 import { userDataApi } from './userdata';
 import type { SentCall } from '../../core/result';
 import { Page, pageThrough } from '../watched-list';
-import type { Obj } from '../../core/values';
+import { chunks, type Obj } from '../../core/values';
 
 export interface JellyfinPlaylist {
   id: string;
@@ -24,12 +24,6 @@ const CHUNK = 100;
 const PAGE = 500;
 
 const seg = encodeURIComponent;
-
-function chunks<T>(values: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let at = 0; at < values.length; at += size) out.push(values.slice(at, at + size));
-  return out;
-}
 
 function badArgument(client: JellyfinClient, call: string, reason: string): PlayerError {
   return new PlayerError({ player: client.label, call, code: 'config', reason, retryable: false });
@@ -88,7 +82,7 @@ export async function createJellyfinPlaylist(
   const api = await userDataApi(client);
   const decodeId = (body: unknown): string => str(obj(body, 'the answer').Id, 'Id');
   if (api === 'emby') {
-    const [first = [], ...rest] = chunks(itemIds);
+    const [first = [], ...rest] = chunks(itemIds, CHUNK);
     const params = { Name: name, Ids: first.join(','), UserId: userId, MediaType: 'Video' };
     const id = await client.get('POST', path, { params }, decodeId);
     const more = rest.length > 0 ? await addJellyfinPlaylistItems(client, userId, id, rest.flat()) : [];
@@ -155,7 +149,7 @@ export async function addJellyfinPlaylistItems(
 ): Promise<SentCall[]> {
   const path = `/Playlists/${seg(playlistId)}/Items`;
   const sent: SentCall[] = [];
-  for (const part of chunks(itemIds)) {
+  for (const part of chunks(itemIds, CHUNK)) {
     const params = { ids: part.join(','), userId };
     await client.request('POST', path, { params });
     sent.push({ method: `POST ${path}`, params });
@@ -182,7 +176,7 @@ export async function removeJellyfinPlaylistItems(
 ): Promise<SentCall[]> {
   const path = `/Playlists/${seg(playlistId)}/Items`;
   const sent: SentCall[] = [];
-  for (const part of chunks(entryIds)) {
+  for (const part of chunks(entryIds, CHUNK)) {
     const params = { entryIds: part.join(',') };
     try {
       await client.request('DELETE', path, { params });

@@ -9,6 +9,7 @@ import { PlayerError } from '../errors';
 import { ShapeError, listOf, obj, optId, optNum, optStr } from '../shape';
 import { PlexClient, container } from './client';
 import type { SentCall } from '../../core/result';
+import { chunks } from '../../core/values';
 import { Page, pageThrough } from '../watched-list';
 
 export interface PlexPlaylist {
@@ -23,12 +24,6 @@ const CHUNK = 100;
 const PAGE = 500;
 
 const seg = encodeURIComponent;
-
-function chunks<T>(values: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let at = 0; at < values.length; at += size) out.push(values.slice(at, at + size));
-  return out;
-}
 
 function badArgument(client: PlexClient, call: string, reason: string): PlayerError {
   return new PlayerError({ player: client.label, call, code: 'config', reason, retryable: false });
@@ -117,7 +112,7 @@ export async function createPlexPlaylist(
   const path = '/playlists';
   const call = `POST ${path}`;
   if (title.trim() === '') throw badArgument(client, call, 'the playlist has no title');
-  const [first = [], ...rest] = chunks(ratingKeys);
+  const [first = [], ...rest] = chunks(ratingKeys, CHUNK);
   const params: Record<string, string | number> = { type: 'video', title, smart: 0 };
   if (first.length > 0) params.uri = await itemsUri(client, first);
   const ratingKey = await client.get('POST', path, { params }, (body) => {
@@ -182,7 +177,7 @@ export async function addPlexPlaylistItems(
 ): Promise<SentCall[]> {
   const path = `/playlists/${seg(playlistKey)}/items`;
   const sent: SentCall[] = [];
-  for (const part of chunks(ratingKeys)) {
+  for (const part of chunks(ratingKeys, CHUNK)) {
     const params = { uri: await itemsUri(client, part) };
     await client.request('PUT', path, { params });
     sent.push({ method: `PUT ${path}`, params });
