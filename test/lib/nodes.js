@@ -51,6 +51,7 @@ Object.assign(nodes, {
   jellyfinWebhook: require('../../nodes/jellyfin-webhook.js'),
   plexWebhook: require('../../nodes/plex-webhook.js'),
   watchedSync: require('../../nodes/watched-sync.js'),
+  libraryChanges: require('../../nodes/library-changes.js'),
 });
 
 /**

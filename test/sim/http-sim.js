@@ -24,6 +24,8 @@ class HttpSim {
         };
         this.log.push(entry);
         try {
+          // A test's stand-in for any route (a server failing for a while): true when it answered.
+          if (this.intercept && this.intercept(entry, res)) return;
           this.handle(entry, res);
         } catch (err) {
           res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err && err.stack));

@@ -38,7 +38,9 @@ class JellyfinSim extends HttpSim {
     this.version = '10.10.7';
     this.libraries = []; // {Name, ItemId, CollectionType, Locations}
     this.disk = new Map(); // file path -> {name}
-    this.items = []; // {Id, Name, Type, Path, ParentId, ProviderIds, DateLastRefreshed}
+    this.items = []; // {Id, Name, Type, Path, ParentId, ProviderIds, DateLastRefreshed, DateCreated?, DateLastSaved? (ms)}
+    /** Items' DateCreated/DateLastSaved unless given (ms): an hour before the sim started. */
+    this.bornAt = Date.now() - 3600_000;
     this.sessions = [];
     this.task = { Name: 'Scan Media Library', Key: 'RefreshLibrary', Id: hex(), State: 'Idle' };
     this.cancelledScans = 0;
@@ -73,6 +75,34 @@ class JellyfinSim extends HttpSim {
       this.userData.set(key, data);
     }
     return data;
+  }
+
+  /** When the item was last saved (ms): given, else an hour before the sim started (a library already there). */
+  savedOf(item) {
+    return item.DateLastSaved ?? item.DateCreated ?? this.bornAt;
+  }
+
+  /** Jellyfin saves the item again (a refresh, a new file): DateLastSaved now; `path` moves its file. */
+  touch(id, { path, name } = {}) {
+    const item = this.items.find((i) => i.Id === id);
+    if (!item) throw new Error(`sim: no item ${id}`);
+    item.DateLastSaved = Math.max(Date.now(), this.savedOf(item) + 1);
+    if (name !== undefined) item.Name = name;
+    if (path !== undefined) {
+      this.disk.delete(item.Path);
+      this.disk.set(path, { name: item.Name });
+      item.Path = path;
+    }
+    return item;
+  }
+
+  /** The item leaves the library (and the disk). */
+  removeItem(id) {
+    const item = this.items.find((i) => i.Id === id);
+    if (!item) throw new Error(`sim: no item ${id}`);
+    this.disk.delete(item.Path);
+    this.items = this.items.filter((i) => i !== item);
+    return item;
   }
 
   addLibrary(name, collectionType, locations) {
@@ -126,6 +156,7 @@ class JellyfinSim extends HttpSim {
         ParentId: lib.ItemId,
         ProviderIds: {},
         DateLastRefreshed: new Date().toISOString(),
+        DateCreated: Date.now(),
       };
       this.items.push(item);
       added.push(item);
@@ -581,7 +612,18 @@ class JellyfinSim extends HttpSim {
     let items = this.items;
     if (q.ParentId || q.parentId) {
       const parent = q.ParentId || q.parentId;
-      items = items.filter((i) => i.ParentId === parent);
+      const lib = this.libraries.find((l) => l.ItemId === parent);
+      // Recursive under a library: every item below its locations; else the parent's own children.
+      const recursive = String(q.Recursive ?? q.recursive).toLowerCase() === 'true';
+      items = items.filter((i) =>
+        recursive && lib ? lib.Locations.some((loc) => under(i.Path, loc)) : i.ParentId === parent,
+      );
+    }
+    // MinDateLastSaved: items saved at or after it (ItemsController, 10.8 to 12).
+    const minSaved = query(req, 'MinDateLastSaved');
+    if (minSaved) items = items.filter((i) => this.savedOf(i) >= Date.parse(minSaved));
+    if (/^SortName/i.test(String(query(req, 'SortBy') || ''))) {
+      items = [...items].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : a.Id < b.Id ? -1 : 1));
     }
     const types = q.IncludeItemTypes || q.includeItemTypes;
     if (types) items = items.filter((i) => types.split(',').includes(i.Type));
@@ -599,6 +641,14 @@ class JellyfinSim extends HttpSim {
       if (fields.includes('Path')) out.Path = i.Path;
       if (fields.includes('ProviderIds')) out.ProviderIds = i.ProviderIds;
       if (fields.includes('DateLastRefreshed')) out.DateLastRefreshed = i.DateLastRefreshed;
+      if (fields.includes('DateCreated'))
+        out.DateCreated = new Date(i.DateCreated ?? this.bornAt).toISOString();
+      // The Etag: an MD5 of DateLastSaved's ticks (BaseItem.GetEtag), so it changes whenever the item is saved.
+      if (fields.includes('Etag'))
+        out.Etag = crypto
+          .createHash('md5')
+          .update(String(this.savedOf(i)))
+          .digest('hex');
       if (withUserData) {
         // As stored, without adding a record for an item the user never touched.
         const data = this.userData.get(`${user.Id}/${i.Id}`) || {

@@ -26,7 +26,7 @@ class PlexSim extends HttpSim {
     this.version = '1.41.3.9314';
     this.sections = []; // {key, title, type, Location: [{id, path}], refreshing}
     this.disk = new Map(); // file -> {title}
-    // {ratingKey, title, type, sectionKey, file; the owner's data: viewCount, viewOffset (ms), userRating,
+    // {ratingKey, title, type, sectionKey, file, addedAt?, updatedAt?, partId?, size?; the owner's data: viewCount, viewOffset (ms), userRating,
     // lastViewedAt (epoch s), each absent until set}
     this.items = [];
     this.userDataWrites = []; // {method, path, query, headers}: every user-data call, in order
@@ -37,6 +37,8 @@ class PlexSim extends HttpSim {
     this.sessions = [];
     this.nextKey = 100;
     this.timers = [];
+    /** Items' addedAt/updatedAt unless given (epoch s): an hour before the sim started. */
+    this.bornAt = Math.floor(Date.now() / 1000) - 3600;
   }
 
   async start() {
@@ -165,6 +167,42 @@ class PlexSim extends HttpSim {
         },
       ],
     });
+  }
+
+  /**
+   * An item's addedAt and updatedAt (epoch seconds): those it was given, else an hour before the sim started (a
+   * library that was there already).
+   */
+  stampsOf(item) {
+    const addedAt = item.addedAt ?? this.bornAt;
+    return { addedAt, updatedAt: item.updatedAt ?? addedAt };
+  }
+
+  /**
+   * Plex saves the item again (a metadata refresh, a new file): updatedAt moves on (at least a second past its
+   * last one); `file` replaces the media part (a new part id).
+   */
+  touch(ratingKey, { file, title } = {}) {
+    const item = this.items.find((i) => i.ratingKey === String(ratingKey));
+    if (!item) throw new Error(`sim: no item ${ratingKey}`);
+    item.updatedAt = Math.max(Math.floor(Date.now() / 1000), this.stampsOf(item).updatedAt + 1);
+    if (title !== undefined) item.title = title;
+    if (file !== undefined) {
+      this.disk.delete(item.file);
+      this.disk.set(file, { title: item.title });
+      item.file = file;
+      item.partId = this.nextKey++;
+    }
+    return item;
+  }
+
+  /** The item leaves the library (and the disk), as a scan after its file was deleted. */
+  removeItem(ratingKey) {
+    const item = this.items.find((i) => i.ratingKey === String(ratingKey));
+    if (!item) throw new Error(`sim: no item ${ratingKey}`);
+    this.disk.delete(item.file);
+    this.items = this.items.filter((i) => i !== item);
+    return item;
   }
 
   addSection(title, type, paths) {
@@ -381,7 +419,16 @@ class PlexSim extends HttpSim {
       const section = this.sections.find((s) => s.key === m[1]);
       if (!section) return res.writeHead(404).end();
       const wanted = req.query.type === '4' ? 'episode' : req.query.type === '1' ? 'movie' : undefined;
-      const all = this.items.filter((i) => i.sectionKey === section.key && (!wanted || i.type === wanted));
+      // updatedAt>>=<epoch> on the wire (the key `updatedAt>>`, or `updatedAt>`): strictly after, as Plex; the keys
+      // `updatedAt>=` and `updatedAt>>=` are taken and ignored, as Plex does.
+      const afterKey = Object.keys(req.query).find((k) => /^updatedAt>{1,2}$/.test(k));
+      const after = afterKey === undefined ? undefined : Number(req.query[afterKey]);
+      const all = this.items.filter(
+        (i) =>
+          i.sectionKey === section.key &&
+          (!wanted || i.type === wanted) &&
+          (after === undefined || this.stampsOf(i).updatedAt > after),
+      );
       const start = Number(req.headers['x-plex-container-start'] ?? req.query['X-Plex-Container-Start'] ?? 0);
       const sizeRaw = req.headers['x-plex-container-size'] ?? req.query['X-Plex-Container-Size'];
       if (sizeRaw === undefined) this.unpagedListings = (this.unpagedListings || 0) + 1;
@@ -392,7 +439,13 @@ class PlexSim extends HttpSim {
           key: `/library/metadata/${i.ratingKey}`,
           type: i.type,
           title: i.title,
-          Media: [{ id: Number(i.ratingKey), Part: [{ id: Number(i.ratingKey), file: i.file }] }],
+          ...this.stampsOf(i),
+          Media: [
+            {
+              id: Number(i.ratingKey),
+              Part: [{ id: i.partId ?? Number(i.ratingKey), file: i.file, size: i.size ?? 1_000_000 }],
+            },
+          ],
         };
         // What the item has of these (an episode's show, season and number; the year), and the owner's data,
         // each only when set (Plex leaves out viewCount 0 and an unset rating); Guid[] with includeGuids=1.
