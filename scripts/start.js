@@ -4,7 +4,8 @@
 //
 // Environment: PORT (1880; 0 picks a free one), NODE_RED_USER_DIR (.node-red), and players for the examples'
 // config nodes: KODI_HOST, KODI_HTTP_PORT, KODI_WS_PORT, KODI_USERNAME, KODI_PASSWORD, JELLYFIN_URL,
-// JELLYFIN_API_KEY, PLEX_URL, PLEX_TOKEN. They are applied when an example is first imported.
+// JELLYFIN_API_KEY, PLEX_URL, PLEX_TOKEN. They are applied when an example is first imported. PLAYER_SYNC_SETTINGS
+// (JSON) becomes settings.js `playerSync` (see the README).
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -31,6 +32,8 @@ const settings = {
   // No "Enable update notifications?" prompt: this Node-RED is for trying the package, offline.
   telemetry: { enabled: false, updateNotification: false },
   externalModules: { palette: { allowInstall: false } },
+  // The package's own settings (plex.tv's addresses, discovery targets), as JSON: the tests point them at loopback.
+  playerSync: process.env.PLAYER_SYNC_SETTINGS ? JSON.parse(process.env.PLAYER_SYNC_SETTINGS) : {},
 };
 
 /** Config node settings (and credentials) taken from the environment, by config node type. */

@@ -1,5 +1,7 @@
 /** Config node `jellyfin-server`: one Jellyfin server, its API key and its path mappings. */
 import type { NodeAPI } from 'node-red';
+import { registerDiscovery } from './node-red/discovery';
+import { discoverJellyfin } from './players/jellyfin/discovery';
 import { JellyfinClient, JellyfinEndpoint, jellyfinLabel, probeJellyfin } from './players/jellyfin/client';
 import { JellyfinSocket } from './players/jellyfin/socket';
 import { registerServerConfig } from './node-red/server-config';
@@ -24,4 +26,5 @@ export = function (RED: NodeAPI): void {
     // Emby's socket has rules of its own: its sessions are polled.
     socket: (endpoint) => (endpoint.server === 'emby' ? undefined : new JellyfinSocket(endpoint)),
   });
+  registerDiscovery(RED, 'jellyfin', 'jellyfin-server', discoverJellyfin);
 };

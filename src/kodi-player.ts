@@ -8,6 +8,8 @@ import { KodiPlayerNode, resolveMapper } from './node-red/config-nodes';
 import { numberSetting } from './node-red/settings';
 import { linkStatus, useCatalog } from './node-red/status';
 import { originOf, registerTestConnection, text } from './node-red/test-connection';
+import { registerDiscovery } from './node-red/discovery';
+import { discoverKodi } from './players/kodi/zeroconf';
 import { ConnectionUsers } from './node-red/users';
 import { forPeople } from './node-red/errors';
 
@@ -95,6 +97,7 @@ export = function (RED: NodeAPI): void {
   /** Where Kodi's password goes: the web server's origin (the WebSocket carries no credentials). */
   const kodiOrigin = (e: Pick<KodiEndpoint, 'host' | 'httpPort' | 'tls'>): string | undefined =>
     e.host ? originOf(`${e.tls ? 'https' : 'http'}://${hostForUrl(e.host)}:${e.httpPort}`) : undefined;
+  registerDiscovery(RED, 'kodi', 'kodi-player', discoverKodi);
   registerTestConnection(RED, 'kodi-player', {
     origin: (settings) => kodiOrigin(endpointOf(settings)),
     probe: (settings, credentials) =>

@@ -7,7 +7,7 @@
 import * as fsp from 'node:fs/promises';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { PlayerRefs, errorStatus, usePlayer } from './node-red/flow-node';
-import { numberSetting } from './node-red/settings';
+import { numberSetting, packageSettings } from './node-red/settings';
 import { done, failed, useCatalog, waiting, working } from './node-red/status';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { forPeople } from './node-red/errors';
@@ -51,7 +51,7 @@ function feedFor(player: AnyPlayerNode): LibraryFeed {
 
 /** Backoff from settings.js (`playerSync.libraryBackoff`), else the default; bad values fall back. */
 function backoffOf(RED: NodeAPI): Backoff {
-  const set = (RED.settings as { playerSync?: { libraryBackoff?: unknown } }).playerSync?.libraryBackoff;
+  const set = packageSettings(RED).libraryBackoff;
   if (!isObject(set)) return DEFAULT_BACKOFF;
   const pick = (v: unknown, fallback: number): number =>
     typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;

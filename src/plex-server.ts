@@ -4,6 +4,9 @@ import { PlexClient, PlexEndpoint, plexLabel, probePlex } from './players/plex/c
 import { registerServerConfig } from './node-red/server-config';
 import { PlexNotifications } from './players/plex/notifications';
 import { text } from './node-red/test-connection';
+import { registerPlexSignIn } from './node-red/plex-signin';
+import { registerDiscovery } from './node-red/discovery';
+import { discoverPlex } from './players/plex/gdm';
 
 export = function (RED: NodeAPI): void {
   registerServerConfig<'plex', PlexEndpoint, PlexClient>(RED, {
@@ -22,4 +25,6 @@ export = function (RED: NodeAPI): void {
     probe: probePlex,
     socket: (endpoint) => new PlexNotifications(endpoint),
   });
+  registerPlexSignIn(RED);
+  registerDiscovery(RED, 'plex', 'plex-server', discoverPlex);
 };

@@ -11,7 +11,7 @@ import { PlaylistAccess, PlaylistResult, playlistOf, syncPlaylist } from './sync
 import { UserAccess, UserResult, propagateUser, userChangeOf } from './sync/watched-users';
 import type { AnyPlayerNode } from './node-red/config-nodes';
 import { handleInput } from './node-red/flow-node';
-import { numberSetting } from './node-red/settings';
+import { numberSetting, packageSettings } from './node-red/settings';
 import { done, failed, useCatalog, waiting, working } from './node-red/status';
 import { forPeople } from './node-red/errors';
 import {
@@ -91,8 +91,8 @@ export = function (RED: NodeAPI): void {
     }
     const problems: string[] = [];
     // plex.tv's addresses: the real ones, unless Node-RED's settings say otherwise (tests point them at loopback).
-    const tv = (RED.settings as { playerSync?: { plexTvUrl?: string; plexClientsUrl?: string } }).playerSync;
-    const plexTv: PlexTvOptions = { plexTvUrl: tv?.plexTvUrl, clientsUrl: tv?.plexClientsUrl };
+    const tv = packageSettings(RED);
+    const plexTv: PlexTvOptions = { plexTvUrl: tv.plexTvUrl, clientsUrl: tv.plexClientsUrl };
     const people = new Map<PlexClient, PlexUsers>();
     /** One set of Plex users per Plex server (its tokens are kept for the node's life). */
     const plexPeople = (client: PlexClient): PlexUsers => {

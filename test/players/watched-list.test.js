@@ -276,19 +276,21 @@ for (const emby of [false, true]) {
       const { pages, entries } = await collect((visit) => listJellyfinWatched(client, anna.Id, visit));
       pages.should.eql([7]);
       entries.filter((e) => e.type === 'episode').length.should.equal(4);
-      entries.find((e) => e.id === eps[1].Id).should.eql({
-        id: eps[1].Id,
-        type: 'episode',
-        title: 'Episode 002',
-        file: '/data/tv/Dark/Season 01/Dark S01E002.mkv',
-        year: 2010,
-        show: 'Dark',
-        season: 1,
-        episode: 2,
-        ids: { tvdb: 1002 },
-        played: true,
-        positionS: 0,
-      });
+      entries
+        .find((e) => e.id === eps[1].Id)
+        .should.eql({
+          id: eps[1].Id,
+          type: 'episode',
+          title: 'Episode 002',
+          file: '/data/tv/Dark/Season 01/Dark S01E002.mkv',
+          year: 2010,
+          show: 'Dark',
+          season: 1,
+          episode: 2,
+          ids: { tvdb: 1002 },
+          played: true,
+          positionS: 0,
+        });
     });
 
     it('a wrong shape in the second page: a PlayerError naming the server and GET /Items', async function () {

@@ -46,6 +46,8 @@ class PlexTvSim extends HttpSim {
     /** path -> {status, type, body}: the route answers that instead. */
     this.overrides = new Map();
     this.nextId = 1001;
+    /** PINs made for sign-in: {id, code, clientIdentifier, product, expiresAt (ms), authToken} */
+    this.pins = [];
   }
 
   /** A home user with access to `servers` (all the owner's by default); `pin` makes them protected. */
@@ -77,6 +79,34 @@ class PlexTvSim extends HttpSim {
     return user;
   }
 
+  pinJson(pin) {
+    return {
+      id: pin.id,
+      code: pin.code,
+      product: pin.product,
+      trusted: false,
+      clientIdentifier: pin.clientIdentifier,
+      expiresIn: Math.max(0, Math.round((pin.expiresAt - Date.now()) / 1000)),
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(pin.expiresAt).toISOString(),
+      authToken: pin.authToken,
+      newRegistration: null,
+    };
+  }
+
+  /** The user approves the PIN `code` at app.plex.tv, signed in as the owner (or with `token`). */
+  approve(code, token = this.ownerToken) {
+    const pin = this.pins.find((p) => p.code === code);
+    if (!pin) throw new Error(`sim: no PIN ${code}`);
+    pin.authToken = token;
+  }
+
+  /** The PIN `code` runs out. */
+  expire(code) {
+    const pin = this.pins.find((p) => p.code === code);
+    if (pin) pin.expiresAt = Date.now() - 1;
+  }
+
   override(path, answer) {
     this.overrides.set(path, answer);
   }
@@ -103,6 +133,44 @@ class PlexTvSim extends HttpSim {
             errors: [{ code: 1001, message: 'User could not be authenticated', status: 401 }],
           })
         : this.xml(res, 401, '<errors><error>Invalid authentication token.</error></errors>');
+
+    // PIN sign-in (protocols-people.md section 3): made without a token, asked for again with the same client id;
+    // `approve(code)` is the user approving it at app.plex.tv; plex.tv forgets an expired PIN (404).
+    if (req.method === 'POST' && req.path === '/api/v2/pins') {
+      const clientId = req.headers['x-plex-client-identifier'];
+      if (!clientId)
+        return this.json(res, 400, {
+          errors: [{ code: 1000, message: 'X-Plex-Client-Identifier is missing' }],
+        });
+      const strong = req.query.strong === 'true';
+      const pin = {
+        id: this.nextId++,
+        code: strong ? hex(12).slice(0, 25) : hex(2).toUpperCase(),
+        clientIdentifier: clientId,
+        product: req.headers['x-plex-product'] || '',
+        expiresAt: Date.now() + (strong ? 1800 : 900) * 1000,
+        authToken: null,
+      };
+      this.pins.push(pin);
+      return this.json(res, 201, this.pinJson(pin));
+    }
+    const pinAt = /^\/api\/v2\/pins\/(\d+)$/.exec(req.path);
+    if (pinAt && req.method === 'GET') {
+      const pin = this.pins.find(
+        (p) => String(p.id) === pinAt[1] && p.clientIdentifier === req.headers['x-plex-client-identifier'],
+      );
+      if (!pin || pin.expiresAt <= Date.now())
+        return this.json(res, 404, {
+          errors: [{ code: 1020, message: 'Code not found or expired', status: 404 }],
+        });
+      return this.json(res, 200, this.pinJson(pin));
+    }
+    if (req.method === 'GET' && req.path === '/api/v2/user') {
+      // The owner's account token, or the owner's token for one of the owner's servers.
+      if (!owner && ![...this.machines.values()].some((m) => m.token === token)) return refuse();
+      // As plex.tv: the account, with the token itself in it (which a client must not pass on).
+      return this.json(res, 200, { ...this.userJson(this.owner), email: this.owner.email, authToken: token });
+    }
 
     if (req.method === 'GET' && req.path === '/api/v2/home/users') {
       if (!owner) return refuse();
@@ -168,7 +236,7 @@ class PlexTvSim extends HttpSim {
           home: !s.owned,
           sourceTitle: s.owned ? undefined : this.owner.username,
           accessToken: s.token,
-          connections: [
+          connections: this.machines.get(s.machine)?.connections ?? [
             {
               protocol: 'http',
               address: '127.0.0.1',

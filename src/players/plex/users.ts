@@ -52,7 +52,7 @@ export interface PlexTvOptions {
 export const PLEX_CLIENTS_URL = 'https://clients.plex.tv';
 export const PLEX_TV_URL = 'https://plex.tv';
 
-const PLEX_TV_FIXES: FixTexts = {
+export const PLEX_TV_FIXES: FixTexts = {
   config: 'Fix the setting',
   unreachable: 'Check that Node-RED can reach plex.tv (internet access, DNS, firewall)',
   timeout: 'plex.tv did not answer in time: try again later (https://status.plex.tv)',
@@ -73,13 +73,14 @@ const ACCOUNT_ID = /^\d{1,20}$/;
 /** What a status means for one call: its own words instead of the general ones. */
 type Refusals = Partial<Record<number, { code: PlayerErrorCode; reason: string; fix?: string }>>;
 
-interface PlexTvCall {
+export interface PlexTvCall {
   host: 'clients' | 'plextv';
   method: Method;
   /** The path, ids already encoded; it names the call in errors (the query never does). */
   path: string;
-  /** Sent as X-Plex-Token. */
+  /** Sent as X-Plex-Token; '' with `anonymous` (a PIN is asked for without one). */
   token: string;
+  anonymous?: boolean;
   params?: Record<string, string | number>;
   accept: 'json' | 'xml';
   /** A list answer: the listing cap instead of the small one. */
@@ -87,7 +88,7 @@ interface PlexTvCall {
   refusals?: Refusals;
 }
 
-interface Answer {
+export interface Answer {
   label: string;
   call: string;
   status: number;
@@ -109,7 +110,7 @@ function checkToken(token: string, call: string, whose: string): void {
 }
 
 /** One request to plex.tv: the body as text, or a PlayerError in our own words. */
-async function send(
+export async function send(
   request: PlexTvCall,
   clientId: string,
   options: PlexTvOptions,
@@ -123,7 +124,7 @@ async function send(
   const call = `${request.method} ${request.path}`;
   const base = checkBaseUrl(url, label, PLEX_TV_FIXES.config ?? '');
   if (base instanceof PlayerError) throw base;
-  checkToken(request.token, call, whose);
+  if (!request.anonymous) checkToken(request.token, call, whose);
   if (!clientId || !TOKEN.test(clientId))
     throw configError(call, 'the client identifier (X-Plex-Client-Identifier) is missing or not printable');
   try {
@@ -138,7 +139,7 @@ async function send(
         'X-Plex-Client-Identifier': clientId,
         'X-Plex-Product': PLEX_PRODUCT,
         'X-Plex-Version': PLEX_VERSION,
-        'X-Plex-Token': request.token,
+        ...(request.anonymous ? {} : { 'X-Plex-Token': request.token }),
       },
       timeout: options.timeoutMs ?? 15000,
       maxContentLength: request.listing
@@ -172,7 +173,7 @@ async function send(
 }
 
 /** A JSON answer decoded by `decoder`; a wrong shape is a PlayerError naming plex.tv, the call and the field. */
-function fromJson<T>(answer: Answer, decoder: (body: unknown) => T): T {
+export function fromJson<T>(answer: Answer, decoder: (body: unknown) => T): T {
   const body = parseJsonBody(answer.body, answer.label, answer.call, PLEX_TV_FIXES.protocol);
   return decode(answer.label, answer.call, PLEX_TV_FIXES.protocol, () => decoder(body));
 }
@@ -301,7 +302,7 @@ function noAccess(
   });
 }
 
-function receivedToken(value: unknown, where: string): string | undefined {
+export function receivedToken(value: unknown, where: string): string | undefined {
   const token = optStr(value, where);
   if (token === undefined || token === '') return undefined;
   if (!TOKEN.test(token)) throw new ShapeError(where, 'a token (printable characters, no spaces)', value);
