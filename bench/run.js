@@ -11,6 +11,7 @@ const { storeRows } = require('./store');
 const { plexRows, serverRows } = require('./servers');
 const { watchRows } = require('./watch');
 const { reconcileRows } = require('./reconcile');
+const { libraryRows } = require('./library');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -403,6 +404,7 @@ const SECTIONS = {
   store: async (rows) => rows.push(...(await storeRows())),
   watch: async (rows) => rows.push(...(await watchRows())),
   reconcile: async (rows) => rows.push(...(await reconcileRows())),
+  library: async (rows) => rows.push(...(await libraryRows())),
 };
 
 /** `npm run bench` runs every section; `npm run bench -- store` (or kodi, servers, watch, reconcile) runs the ones named. */

@@ -9,6 +9,7 @@ import { registerDiscovery } from './node-red/discovery';
 import { discoverPlex } from './players/plex/gdm';
 
 export = function (RED: NodeAPI): void {
+  const issuedFor = registerPlexSignIn(RED);
   registerServerConfig<'plex', PlexEndpoint, PlexClient>(RED, {
     type: 'plex-server',
     kind: 'plex',
@@ -24,7 +25,7 @@ export = function (RED: NodeAPI): void {
     check: (client) => client.serverInfo(),
     probe: probePlex,
     socket: (endpoint) => new PlexNotifications(endpoint),
+    issuedFor,
   });
-  registerPlexSignIn(RED);
   registerDiscovery(RED, 'plex', 'plex-server', discoverPlex);
 };

@@ -58,10 +58,14 @@ function failure(res: Response, err: unknown, status = 502): void {
   res.status(status).json({ ok: false, verdict: verdictOf(err), error: message });
 }
 
-export function registerPlexSignIn(RED: NodeAPI): void {
+/**
+ * Registers the routes; returns, for a config node not deployed yet whose token a sign-in here stored, the origin
+ * of the server picked (Test connection may send that token there).
+ */
+export function registerPlexSignIn(RED: NodeAPI): (id: string) => string | undefined {
   const sessions = new Map<string, SignIn>();
-  /** Config nodes whose token a sign-in here set (before a deploy tells their type). */
-  const signedIn = new Set<string>();
+  /** Config nodes whose token a sign-in here set (before a deploy tells their type), and the server's origin. */
+  const signedIn = new Map<string, string>();
   const permission = RED.auth.needsPermission(`${TYPE}.write`);
   const tv = (): PlexTvOptions & { appUrl?: string } => {
     const s = packageSettings(RED);
@@ -175,7 +179,7 @@ export function registerPlexSignIn(RED: NodeAPI): void {
     const existing = (RED.nodes.getCredentials(node) as Record<string, unknown> | undefined) ?? {};
     RED.nodes.addCredentials(node, { ...existing, token }).then(
       () => {
-        signedIn.add(node);
+        signedIn.set(node, new URL(connection.uri).origin);
         sessions.delete(String(req.params.session));
         res.json({ ok: true, url: connection.uri, name: server.name, account: s.account });
       },
@@ -213,4 +217,5 @@ export function registerPlexSignIn(RED: NodeAPI): void {
       },
     );
   });
+  return (id) => signedIn.get(id);
 }

@@ -48,6 +48,8 @@ export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpo
   probe(endpoint: E): Promise<ProbeResult>;
   /** The server's push socket (Plex's notifications, Jellyfin's sessions), shared by the config node's flow nodes. */
   socket?(endpoint: E): LiveSocket | undefined;
+  /** See TestConnectionHooks.issuedFor. */
+  issuedFor?(id: string): string | undefined;
 }
 
 export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C>(
@@ -95,6 +97,7 @@ export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends Se
 
   registerTestConnection(RED, spec.type, {
     origin: (settings) => originOf(text(settings.url)),
+    issuedFor: (id) => spec.issuedFor?.(id),
     probe: (settings, credentials) =>
       spec.probe(
         spec.endpoint(

@@ -24,6 +24,11 @@ export interface TestConnectionHooks {
     settings: Record<string, unknown>,
     credentials: Record<string, string | undefined>,
   ): Promise<ProbeResult>;
+  /**
+   * For a config node not deployed yet whose credentials the runtime set itself (a sign-in): the origin they were
+   * issued for, or undefined.
+   */
+  issuedFor?(id: string): string | undefined;
 }
 
 /** `scheme://host:port` as the URL standard writes it (lower-case host, default port left out), or undefined. */
@@ -38,12 +43,13 @@ export function originOf(url: string): string | undefined {
 
 /**
  * The credentials a test may use: those typed into the request, plus the stored ones of config node `id` only when
- * that node is deployed, is of this type, and its deployed settings point at the origin the test goes to.
+ * that node is deployed, is of this type, and its deployed settings point at the origin the test goes to (or, not
+ * deployed yet, when the runtime itself stored them for that origin: a sign-in).
  */
 export function credentialsForTest(
   RED: NodeAPI,
   type: string,
-  hooks: Pick<TestConnectionHooks, 'origin'>,
+  hooks: Pick<TestConnectionHooks, 'origin' | 'issuedFor'>,
   body: { id?: unknown; settings: Record<string, unknown>; credentials: Record<string, unknown> },
 ): Record<string, string | undefined> {
   const credentials: Record<string, string | undefined> = {};
@@ -54,7 +60,10 @@ export function credentialsForTest(
     RED.nodes.eachNode((n) => {
       if (n.id === body.id) deployed = n as unknown as Record<string, unknown>;
     });
-    if (deployed && deployed.type === type && hooks.origin(deployed) === target) {
+    const trusted = deployed
+      ? deployed.type === type && hooks.origin(deployed) === target
+      : hooks.issuedFor?.(body.id) === target;
+    if (trusted) {
       const stored = RED.nodes.getCredentials(body.id) as Record<string, unknown> | undefined;
       for (const [key, value] of Object.entries(stored ?? {})) {
         if (typeof value === 'string') credentials[key] = value;

@@ -16,6 +16,15 @@ const { sharedKodi, missingKodiPackages } = require('../kodi-real/kodi-harness')
 const { skipUnlessInstalled } = require('../lib/skips');
 const { JellyfinSim } = require('../sim/jellyfin-sim');
 const { PlexSim } = require('../sim/plex-sim');
+const { PlexTvSim } = require('../sim/plextv-sim');
+const {
+  gdmAnswer,
+  gdmResponder,
+  serverAnswer,
+  jellyfinResponder,
+  kodiAnswer,
+  mdnsResponder,
+} = require('../sim/discovery-sim');
 
 const pkg = require('../../package.json');
 const bodies = require('../fixtures/arr-bodies.json');
@@ -32,6 +41,8 @@ describe('the editor in Chromium', function () {
   let kodi;
   let jellyfin;
   let plex;
+  let tv;
+  const responders = [];
   let nr;
   let browser;
   let page;
@@ -45,6 +56,29 @@ describe('the editor in Chromium', function () {
     jellyfin.addLibrary('Movies', 'movies', ['/media/movies']); // as the examples' mappings write it
     plex = await new PlexSim().start();
     plex.addSection('Movies', 'movie', ['/media/movies']);
+    // plex.tv (sign-in) and the LAN (discovery) on loopback: what they hand out points at the simulators.
+    tv = await new PlexTvSim({ machines: ['sim-plex-machine'] }).start();
+    Object.assign(tv.machines.get('sim-plex-machine'), {
+      name: 'Sim Plex',
+      token: plex.token,
+      connections: [
+        {
+          protocol: 'https',
+          address: '5.6.7.8',
+          port: 443,
+          uri: 'https://5-6-7-8.x.plex.direct',
+          relay: true,
+        },
+        { protocol: 'http', address: '127.0.0.1', port: plex.port, uri: plex.url, local: true, relay: false },
+      ],
+    });
+    responders.push(
+      await gdmResponder([gdmAnswer({ Name: 'Sim Plex', Port: String(plex.port) })]),
+      await jellyfinResponder([serverAnswer({ Address: jellyfin.url, Name: 'Sim Jellyfin' })]),
+      await mdnsResponder((id) => [
+        kodiAnswer(id, { instance: 'Kodi (test)', address: '127.0.0.1', port: kodi.httpPort }),
+      ]),
+    );
     // The examples' config nodes point at the real Kodi and the simulators, as a user's would at theirs.
     nr = await startNodeRed({
       KODI_HOST: '127.0.0.1',
@@ -56,6 +90,11 @@ describe('the editor in Chromium', function () {
       JELLYFIN_API_KEY: jellyfin.apiKey,
       PLEX_URL: plex.url,
       PLEX_TOKEN: plex.token,
+      PLAYER_SYNC_SETTINGS: JSON.stringify({
+        plexTvUrl: tv.url,
+        plexClientsUrl: tv.url,
+        discovery: { plex: responders[0].target, jellyfin: responders[1].target, kodi: responders[2].target },
+      }),
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     page.setDefaultTimeout(LIMIT_MS);
@@ -85,6 +124,8 @@ describe('the editor in Chromium', function () {
     if (nr) await nr.stop();
     if (jellyfin) await jellyfin.stop();
     if (plex) await plex.stop();
+    if (tv) await tv.stop();
+    for (const r of responders) await r.close();
   });
 
   /** Drags a node of `type` from the palette onto the canvas of the active tab; resolves with its id. */
@@ -401,11 +442,20 @@ describe('the editor in Chromium', function () {
     { type: 'plex-webhook', bad: { minimum: 'soon' }, good: { minimum: '60' } },
     // A new watched-sync lists every Kodi, Jellyfin and Plex config node at once: valid as it stands.
     { type: 'watched-sync', bad: { debounce: '-5', cooldown: 'x' }, good: { debounce: '0', cooldown: '45' } },
+    // Plex by default: the Plex made from plex-refresh's dialog above.
+    {
+      type: 'library-changes',
+      config: 'plex',
+      bad: { pageSize: '0', interval: 'often' },
+      good: { pageSize: '200', interval: '15' },
+    },
   ];
 
   for (const d of dialogs) {
     it(`${d.type}: the dialog opens, marks what is wrong in red and saves`, async function () {
-      const id = await dragFromPalette(d.type, 320, 240 + 60 * dialogs.indexOf(d));
+      // In columns of eight, so that every one lands on the visible canvas.
+      const at = dialogs.indexOf(d);
+      const id = await dragFromPalette(d.type, 320 + 240 * Math.floor(at / 8), 240 + 60 * (at % 8));
       await openDialog(id);
       (await dialogProblems()).should.eql([], `${d.type}'s dialog`);
       if (d.config) {
@@ -546,6 +596,117 @@ describe('the editor in Chromium', function () {
     text.should.match(/status\s*:\s*"verified"/);
     text.should.containEql('Editor Test (2021)');
     text.should.not.containEql(kodi.password);
+  });
+
+  /** Clicks the open config dialog's Cancel; resolves when the dialog below it is open again. */
+  async function cancelConfig() {
+    await page.evaluate(() => {
+      [...document.querySelectorAll('#red-ui-editor-stack > .red-ui-tray')]
+        .pop()
+        .setAttribute('data-closing', '');
+    });
+    await dialogOpenedBy(async () => {
+      await page.locator('[data-closing] #node-config-dialog-cancel').click();
+      await page.locator('[data-closing]').waitFor({ state: 'detached' });
+    }, '#dialog-form');
+  }
+
+  /** Clicks "Find on the network" in the open config dialog and picks what it found; resolves with its text. */
+  async function findOnNetwork() {
+    await page.click('#ps-discover');
+    const found = page.locator('#ps-discover-result .ps-discovered').first();
+    await found.waitFor();
+    const text = (await found.textContent()).trim();
+    await found.click();
+    return text;
+  }
+
+  it('plex-server: found on the network, signed in with a PIN, token checked; no token reaches the page', async function () {
+    const answers = [];
+    const onResponse = async (res) => {
+      if (res.url().includes('/player-sync/')) answers.push(await res.text().catch(() => ''));
+    };
+    page.on('response', onResponse);
+    await page.evaluate(() => RED.actions.invoke('core:add-flow'));
+    const id = await dragFromPalette('library-changes', 320, 160);
+    await openDialog(id);
+    await addConfigFrom('plex');
+    (await dialogProblems()).should.eql([], 'the plex-server dialog with its sign-in');
+
+    (await findOnNetwork()).should.equal(`Sim Plex (${plex.url})`);
+    (await page.inputValue('#node-config-input-url')).should.equal(plex.url);
+    (await page.inputValue('#node-config-input-name')).should.equal('Sim Plex');
+
+    await page.click('#ps-plex-signin');
+    const link = page.locator('#ps-plex-signin-link');
+    await link.waitFor();
+    const pin = tv.pins.at(-1);
+    const href = await link.getAttribute('href');
+    href.should.startWith('https://app.plex.tv/auth#?');
+    href.should.containEql(`code=${pin.code}`);
+    (await link.getAttribute('target')).should.equal('_blank');
+    tv.approve(pin.code); // the user approves it at plex.tv
+    const pick = page.locator('#ps-plex-server-pick');
+    await pick.waitFor();
+    // Local first, relay last.
+    (await pick.locator('option').allTextContents()).should.eql([
+      `Sim Plex — ${plex.url} (local)`,
+      'Sim Plex — https://5-6-7-8.x.plex.direct (relay)',
+    ]);
+    await page.click('#ps-plex-server-use');
+    await page.waitForFunction(() =>
+      /Using Sim Plex/.test(document.querySelector('#ps-plex-signin-result').textContent),
+    );
+    (await page.inputValue('#node-config-input-token')).should.equal('__PWRD__');
+
+    // The token the sign-in stored works with the server before any deploy, and names the account at plex.tv.
+    (await testConnection()).should.match(/^✓ .*HTTP ok, auth ok/);
+    await page.click('#ps-plex-check');
+    await page.waitForFunction(
+      () => !/checking/.test(document.querySelector('#ps-plex-check-result').textContent),
+    );
+    (await page.textContent('#ps-plex-check-result')).should.equal(`✓ plex.tv account: ${tv.owner.title}`);
+    await page.screenshot({ path: artifactPath('plex-sign-in.png') });
+
+    const html = await page.content();
+    for (const secret of [plex.token, tv.ownerToken]) {
+      html.should.not.containEql(secret);
+      for (const a of answers) a.should.not.containEql(secret);
+    }
+    page.off('response', onResponse);
+
+    // Kept at deploy: the runtime says the node has a token (never what it is).
+    await saveConfig();
+    const configId = await page.inputValue('#node-input-plex');
+    await done();
+    await deploy();
+    const creds = await (await page.request.get(`${nr.url}/credentials/plex-server/${configId}`)).json();
+    creds.should.eql({ has_token: true });
+  });
+
+  it('jellyfin-server and kodi-player: "Find on the network" fills in the address', async function () {
+    const id = await dragFromPalette('library-changes', 320, 260);
+    await openDialog(id);
+    await page.selectOption('#node-input-playerType', 'jellyfin');
+    await addConfigFrom('jellyfin');
+    (await findOnNetwork()).should.equal(`Sim Jellyfin (${jellyfin.url})`);
+    (await page.inputValue('#node-config-input-url')).should.equal(jellyfin.url);
+    (await page.inputValue('#node-config-input-server')).should.equal('jellyfin');
+    await cancelConfig();
+    await page.selectOption('#node-input-playerType', 'kodi');
+    await addConfigFrom('kodi');
+    (await findOnNetwork()).should.equal(`Kodi (test) (http://127.0.0.1:${kodi.httpPort})`);
+    (await page.inputValue('#node-config-input-host')).should.equal('127.0.0.1');
+    (await page.inputValue('#node-config-input-httpPort')).should.equal(String(kodi.httpPort));
+    await cancelConfig();
+    // The node has no player now: cancelled and deleted, so that later deploys have nothing left half-set.
+    await page.click('#node-dialog-cancel');
+    await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+    await page.evaluate((i) => {
+      RED.view.select(i);
+      RED.actions.invoke('core:delete-selection');
+    }, id);
+    (await nodeIds('library-changes')).should.not.containEql(id);
   });
 
   it("renders each help page in the sidebar in Node-RED's style", async function () {

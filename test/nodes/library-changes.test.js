@@ -328,6 +328,25 @@ describe('library-changes (flows against the simulators)', function () {
     }
   });
 
+  it('Kodi: a new year (or episode number), which the change messages carry, is a change', async function () {
+    const sim = await new KodiSim().start();
+    try {
+      const [movie] = sim.addMovies(2);
+      const [episode] = sim.addEpisodes(2);
+      await load(SERVERS.kodi, sim);
+      (await runOnce()).changes.length.should.equal(4);
+      movie.year = 1999;
+      episode.episode = 7;
+      const { changes } = await runOnce();
+      changes
+        .map((c) => `${c.change} ${c.title} ${c.year ?? c.episode}`)
+        .sort()
+        .should.eql([`updated ${episode.title} 7`, `updated ${movie.title} 1999`]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('answers bad input with an error naming the fix, and keeps working', async function () {
     const sim = await new PlexSim().start();
     try {

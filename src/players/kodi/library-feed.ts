@@ -2,7 +2,8 @@
  * Kodi's video library as a feed (players/library-feed.ts): two sections, Movies (VideoLibrary.GetMovies) and
  * Episodes (VideoLibrary.GetEpisodes), each paged with `limits {start, end}` (end exclusive) until `limits.total`.
  * Kodi's video fields have no "last modified" (asking for one is "invalid params"), so the fingerprint is made of
- * what a change shows in: the file, dateadded, playcount and title. There is no listing of "changed since": every
+ * what a change shows in: the file, dateadded, playcount and title, and the year (an episode's show, season and
+ * number) that the change messages carry. There is no listing of "changed since": every
  * run goes through the whole library, which on Kodi's local database is cheap.
  */
 import { int, listOf, obj, optNum, optObj, optStr } from '../shape';
@@ -12,7 +13,15 @@ import type { FeedPage, LibraryEntry, LibraryFeed, LibrarySection } from '../lib
 
 const LISTINGS: Record<
   string,
-  { type: LibraryEntry['type']; method: string; key: string; idKey: string; properties: string[] }
+  {
+    type: LibraryEntry['type'];
+    method: string;
+    key: string;
+    idKey: string;
+    properties: string[];
+    /** Fields the change messages carry, besides the title: part of the fingerprint. */
+    described: string[];
+  }
 > = {
   movies: {
     type: 'movie',
@@ -20,6 +29,7 @@ const LISTINGS: Record<
     key: 'movies',
     idKey: 'movieid',
     properties: ['title', 'file', 'dateadded', 'playcount', 'year'],
+    described: ['year'],
   },
   episodes: {
     type: 'episode',
@@ -27,6 +37,7 @@ const LISTINGS: Record<
     key: 'episodes',
     idKey: 'episodeid',
     properties: ['title', 'file', 'dateadded', 'playcount', 'showtitle', 'season', 'episode'],
+    described: ['showtitle', 'season', 'episode'],
   },
 };
 
@@ -82,6 +93,11 @@ function toEntry(spec: (typeof LISTINGS)[string], row: Obj, where: string): Libr
       optStr(row.dateadded, `${where}.dateadded`) ?? '',
       String(optNum(row.playcount, `${where}.playcount`) ?? 0),
       title,
+      // What a change message carries: a new year, show, season or episode number is a change too.
+      ...spec.described.map((k) => {
+        const v = row[k];
+        return typeof v === 'string' || typeof v === 'number' ? String(v) : '';
+      }),
     ].join('|'),
   };
   if (file) entry.file = file;
