@@ -8,7 +8,9 @@
  * `MinDateLastSaved`) says so with `incremental`; a run then asks for the changes and the section's count, and goes
  * through the whole section only when the count says something was removed (or the filter was ignored).
  */
-export interface LibraryEntry {
+import type { ItemDescription, Page } from './watched-list';
+
+export interface LibraryEntry extends ItemDescription {
   /** The server's own id of the item (Kodi movieid/episodeid as text, Jellyfin Id, Plex ratingKey). */
   id: string;
   type: 'movie' | 'episode';
@@ -22,10 +24,6 @@ export interface LibraryEntry {
    * watermark is the largest one seen. Absent where the server has no such clock in its listing.
    */
   stamp?: number;
-  year?: number;
-  show?: string;
-  season?: number;
-  episode?: number;
 }
 
 export interface LibrarySection {
@@ -35,12 +33,7 @@ export interface LibrarySection {
 }
 
 /** One page of a section's listing. */
-export interface FeedPage {
-  entries: LibraryEntry[];
-  /** How many rows the server sent, kept or not: where the next page starts. */
-  rows: number;
-  total?: number;
-}
+export type FeedPage = Page<LibraryEntry>;
 
 export interface LibraryFeed {
   /** The server, for messages (never a secret). */

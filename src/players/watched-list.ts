@@ -43,6 +43,21 @@ export interface Page<T> {
   total?: number;
 }
 
+/** A page from the rows a server sent, decoded: undefined rows (another type) left out but counted. */
+export function pageOf<T>(rows: readonly (T | undefined)[], total: number | undefined): Page<T> {
+  const page: Page<T> = { entries: rows.filter((e): e is T => e !== undefined), rows: rows.length };
+  if (total !== undefined) page.total = total;
+  return page;
+}
+
+/** What names an item beside its title, as the listings give it: its year; an episode's show, season, number. */
+export interface ItemDescription {
+  year?: number;
+  show?: string;
+  season?: number;
+  episode?: number;
+}
+
 /** A page of a library's watched state. */
 export type WatchedPage = Page<WatchedEntry>;
 

@@ -24,6 +24,7 @@ import {
   LibraryFeed,
   LibrarySection,
 } from '../players/library-feed';
+import { pageThrough } from '../players/watched-list';
 import type { Collection } from './store';
 import { isObject } from '../core/values';
 import { backoffDelay, sleep } from '../core/time';
@@ -264,44 +265,52 @@ export class LibraryChanges {
     report: SectionReport,
     how: { since?: string; ids?: Set<string>; seen: (e: LibraryEntry) => void },
   ): Promise<void> {
-    const { pageSize } = run;
-    for (let start = 0; ;) {
-      const page: FeedPage = await this.attempt(summary, run.signal, () =>
-        this.feed.page(section, start, pageSize, how.since),
-      );
-      // A server that sends more than asked for ignores the paging: what it sent is all there is from `start`.
-      const entries = page.entries;
-      report.listed += page.rows;
-      const changes: LibraryChange[] = [];
-      const records: [string, FingerprintRecord][] = [];
-      for (const entry of entries) {
-        how.seen(entry);
-        how.ids?.add(entry.id);
-        const key = itemKey(section.key, entry.id);
-        const kept = this.items.get(key);
-        if (kept && kept.f === entry.fingerprint) continue;
-        changes.push(this.changeOf(kept ? 'updated' : 'added', section, entry));
-        const record: FingerprintRecord = {
-          s: section.key,
-          f: entry.fingerprint,
-          t: entry.title,
-          y: entry.type,
-        };
-        if (entry.file !== undefined) record.p = entry.file;
-        records.push([key, record]);
-      }
-      await this.checkFiles(changes);
-      for (const c of changes) report[c.change === 'added' ? 'added' : 'updated']++;
-      if (changes.length > 0) await run.onChanges(changes);
-      // Stored once handed on: a crash between the two reports the page again next time, never loses it.
-      if (records.length > 0) this.items.setMany(records);
-      if (run.signal?.aborted) throw new RunStopped();
-      start += page.rows;
-      const total = page.total;
+    let total: number | undefined;
+    const progress = (): void => {
       run.onProgress?.({ section: section.title, done: report.listed, total });
-      if (page.rows !== pageSize) return;
-      if (total !== undefined && start >= total) return;
-    }
+    };
+    // The paging loop every listing shares (players/watched-list.ts): a page is handed on before the next is asked.
+    await pageThrough(
+      this.feed.label,
+      this.feed.call(section),
+      run.pageSize,
+      async (start, size) => {
+        const page: FeedPage = await this.attempt(summary, run.signal, () =>
+          this.feed.page(section, start, size, how.since),
+        );
+        report.listed += page.rows;
+        total = page.total;
+        if (page.entries.length === 0) progress();
+        return page;
+      },
+      async (entries) => {
+        const changes: LibraryChange[] = [];
+        const records: [string, FingerprintRecord][] = [];
+        for (const entry of entries) {
+          how.seen(entry);
+          how.ids?.add(entry.id);
+          const key = itemKey(section.key, entry.id);
+          const kept = this.items.get(key);
+          if (kept && kept.f === entry.fingerprint) continue;
+          changes.push(this.changeOf(kept ? 'updated' : 'added', section, entry));
+          const record: FingerprintRecord = {
+            s: section.key,
+            f: entry.fingerprint,
+            t: entry.title,
+            y: entry.type,
+          };
+          if (entry.file !== undefined) record.p = entry.file;
+          records.push([key, record]);
+        }
+        await this.checkFiles(changes);
+        for (const c of changes) report[c.change === 'added' ? 'added' : 'updated']++;
+        if (changes.length > 0) await run.onChanges(changes);
+        // Stored once handed on: a crash between the two reports the page again next time, never loses it.
+        if (records.length > 0) this.items.setMany(records);
+        if (run.signal?.aborted) throw new RunStopped();
+        progress();
+      },
+    );
   }
 
   /** After a complete listing: what is kept for the section and was not listed is gone from the server. */

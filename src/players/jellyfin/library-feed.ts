@@ -10,6 +10,8 @@ import { listOf, obj, optNum, optStr, str } from '../shape';
 import type { JellyfinClient } from './client';
 import { getLibraries } from './library';
 import type { FeedPage, LibraryEntry, LibraryFeed } from '../library-feed';
+import { pageOf } from '../watched-list';
+import { jellyfinDescription } from './watched-list';
 
 const TYPES: Partial<Record<string, LibraryEntry['type']>> = { Movie: 'movie', Episode: 'episode' };
 /** Libraries of these kinds hold movies or episodes (undefined: a mixed library). */
@@ -66,13 +68,7 @@ export function jellyfinLibraryFeed(client: JellyfinClient): LibraryFeed {
 function decodePage(body: unknown): FeedPage {
   const o = obj(body, 'the answer');
   const rows = listOf(o.Items, 'Items', decodeItem);
-  const page: FeedPage = {
-    entries: rows.filter((e): e is LibraryEntry => e !== undefined),
-    rows: rows.length,
-  };
-  const total = optNum(o.TotalRecordCount, 'TotalRecordCount');
-  if (total !== undefined) page.total = total;
-  return page;
+  return pageOf(rows, optNum(o.TotalRecordCount, 'TotalRecordCount'));
 }
 
 function decodeItem(value: unknown, where: string): LibraryEntry | undefined {
@@ -91,15 +87,5 @@ function decodeItem(value: unknown, where: string): LibraryEntry | undefined {
     ].join('|'),
   };
   if (path) entry.file = path;
-  const year = optNum(o.ProductionYear, `${where}.ProductionYear`);
-  if (year !== undefined && year > 0) entry.year = year;
-  if (type === 'episode') {
-    const show = optStr(o.SeriesName, `${where}.SeriesName`);
-    if (show) entry.show = show;
-    const season = optNum(o.ParentIndexNumber, `${where}.ParentIndexNumber`);
-    if (season !== undefined) entry.season = season;
-    const episode = optNum(o.IndexNumber, `${where}.IndexNumber`);
-    if (episode !== undefined) entry.episode = episode;
-  }
-  return entry;
+  return Object.assign(entry, jellyfinDescription(o, where, type));
 }

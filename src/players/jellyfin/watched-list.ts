@@ -8,11 +8,14 @@
 import { listOf, obj, optBool, optNum, optObj, optStr, str } from '../shape';
 import type { JellyfinClient } from './client';
 import { providerIds } from '../../core/playback';
+import type { Obj } from '../../core/values';
 import {
+  ItemDescription,
   WATCHED_PAGE_SIZE,
   WatchedEntry,
   WatchedPage,
   WatchedPageVisitor,
+  pageOf,
   pageThrough,
 } from '../watched-list';
 
@@ -63,14 +66,23 @@ export async function listJellyfinWatched(
 /** {Items, TotalRecordCount, StartIndex}; rows of other types (a server that ignored the filter) are left out. */
 function decodePage(body: unknown): WatchedPage {
   const o = obj(body, 'the answer');
-  const rows = listOf(o.Items, 'Items', decodeItem);
-  const page: WatchedPage = {
-    entries: rows.filter((e): e is WatchedEntry => e !== undefined),
-    rows: rows.length,
-  };
-  const total = optNum(o.TotalRecordCount, 'TotalRecordCount');
-  if (total !== undefined) page.total = total;
-  return page;
+  return pageOf(listOf(o.Items, 'Items', decodeItem), optNum(o.TotalRecordCount, 'TotalRecordCount'));
+}
+
+/** An item's ProductionYear (0: unknown, left out) and, for an episode, its SeriesName, season and number. */
+export function jellyfinDescription(o: Obj, where: string, type: WatchedEntry['type']): ItemDescription {
+  const d: ItemDescription = {};
+  const year = optNum(o.ProductionYear, `${where}.ProductionYear`);
+  if (year !== undefined && year > 0) d.year = year;
+  if (type === 'episode') {
+    const show = optStr(o.SeriesName, `${where}.SeriesName`);
+    if (show) d.show = show;
+    const season = optNum(o.ParentIndexNumber, `${where}.ParentIndexNumber`);
+    if (season !== undefined) d.season = season;
+    const episode = optNum(o.IndexNumber, `${where}.IndexNumber`);
+    if (episode !== undefined) d.episode = episode;
+  }
+  return d;
 }
 
 function decodeItem(value: unknown, where: string): WatchedEntry | undefined {
@@ -88,16 +100,7 @@ function decodeItem(value: unknown, where: string): WatchedEntry | undefined {
   };
   const path = optStr(o.Path, `${where}.Path`);
   if (path) entry.file = path;
-  const year = optNum(o.ProductionYear, `${where}.ProductionYear`);
-  if (year !== undefined && year > 0) entry.year = year;
-  if (type === 'episode') {
-    const show = optStr(o.SeriesName, `${where}.SeriesName`);
-    if (show) entry.show = show;
-    const season = optNum(o.ParentIndexNumber, `${where}.ParentIndexNumber`);
-    if (season !== undefined) entry.season = season;
-    const episode = optNum(o.IndexNumber, `${where}.IndexNumber`);
-    if (episode !== undefined) entry.episode = episode;
-  }
+  Object.assign(entry, jellyfinDescription(o, where, type));
   const ids = providerIds(optObj(o.ProviderIds, `${where}.ProviderIds`));
   if (ids) entry.ids = ids;
   return entry;

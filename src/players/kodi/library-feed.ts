@@ -10,6 +10,7 @@ import { int, listOf, obj, optNum, optObj, optStr } from '../shape';
 import { KodiCaller, kodiCall } from './playback';
 import type { Obj } from '../../core/values';
 import type { FeedPage, LibraryEntry, LibraryFeed, LibrarySection } from '../library-feed';
+import { kodiDescription } from './watched-list';
 
 const LISTINGS: Record<
   string,
@@ -101,15 +102,5 @@ function toEntry(spec: (typeof LISTINGS)[string], row: Obj, where: string): Libr
     ].join('|'),
   };
   if (file) entry.file = file;
-  const year = optNum(row.year, `${where}.year`);
-  if (year !== undefined && year > 0) entry.year = year;
-  if (spec.type === 'episode') {
-    const show = optStr(row.showtitle, `${where}.showtitle`);
-    if (show) entry.show = show;
-    const season = optNum(row.season, `${where}.season`);
-    if (season !== undefined && season >= 0) entry.season = season;
-    const episode = optNum(row.episode, `${where}.episode`);
-    if (episode !== undefined && episode >= 0) entry.episode = episode;
-  }
-  return entry;
+  return Object.assign(entry, kodiDescription(row, where, spec.type));
 }

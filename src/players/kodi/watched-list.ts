@@ -10,6 +10,7 @@ import { KodiCaller, kodiCall } from './playback';
 import { providerIds } from '../../core/playback';
 import { Obj } from '../../core/values';
 import {
+  ItemDescription,
   WATCHED_PAGE_SIZE,
   WatchedEntry,
   WatchedPage,
@@ -86,6 +87,28 @@ function decodePage(type: KodiWatchedType, result: unknown): WatchedPage {
   return page;
 }
 
+/**
+ * A movie's year (Kodi says 0 for unknown) or, for an episode, the year it first aired (when asked for), its show,
+ * season and number (Kodi says -1 for "none").
+ */
+export function kodiDescription(row: Obj, where: string, type: KodiWatchedType): ItemDescription {
+  const d: ItemDescription = {};
+  if (type === 'movie') {
+    const year = optNum(row.year, `${where}.year`);
+    if (year !== undefined && year > 0) d.year = year;
+    return d;
+  }
+  const aired = /^(\d{4})-\d\d-\d\d/.exec(optStr(row.firstaired, `${where}.firstaired`) ?? '');
+  if (aired && Number(aired[1]) > 0) d.year = Number(aired[1]);
+  const show = optStr(row.showtitle, `${where}.showtitle`);
+  if (show) d.show = show;
+  const season = optNum(row.season, `${where}.season`);
+  if (season !== undefined && season >= 0) d.season = season;
+  const episode = optNum(row.episode, `${where}.episode`);
+  if (episode !== undefined && episode >= 0) d.episode = episode;
+  return d;
+}
+
 function toEntry(type: KodiWatchedType, row: Obj, where: string): WatchedEntry {
   const idKey = LISTINGS[type].idKey;
   const playCount = optNum(row.playcount, `${where}.playcount`) ?? 0;
@@ -99,21 +122,7 @@ function toEntry(type: KodiWatchedType, row: Obj, where: string): WatchedEntry {
   };
   const file = optStr(row.file, `${where}.file`);
   if (file) entry.file = file;
-  if (type === 'movie') {
-    const year = optNum(row.year, `${where}.year`);
-    // Kodi says 0 for an unknown year.
-    if (year !== undefined && year > 0) entry.year = year;
-  } else {
-    const aired = /^(\d{4})-\d\d-\d\d/.exec(optStr(row.firstaired, `${where}.firstaired`) ?? '');
-    if (aired && Number(aired[1]) > 0) entry.year = Number(aired[1]);
-    const show = optStr(row.showtitle, `${where}.showtitle`);
-    if (show) entry.show = show;
-    // Kodi says -1 for "none".
-    const season = optNum(row.season, `${where}.season`);
-    if (season !== undefined && season >= 0) entry.season = season;
-    const episode = optNum(row.episode, `${where}.episode`);
-    if (episode !== undefined && episode >= 0) entry.episode = episode;
-  }
+  Object.assign(entry, kodiDescription(row, where, type));
   const ids = providerIds(optObj(row.uniqueid, `${where}.uniqueid`));
   if (ids) entry.ids = ids;
   return entry;

@@ -10,6 +10,8 @@ import { ShapeError, listOf, obj, optId, optNum, optStr } from '../shape';
 import { PlexClient, container } from './client';
 import { getSections } from './library';
 import type { FeedPage, LibraryEntry, LibraryFeed, LibrarySection } from '../library-feed';
+import { pageOf } from '../watched-list';
+import { plexDescription } from './watched-list';
 
 const LISTED: Partial<Record<string, { type: 1 | 4; entry: LibraryEntry['type'] }>> = {
   movie: { type: 1, entry: 'movie' },
@@ -67,13 +69,7 @@ export function plexLibraryFeed(client: PlexClient): LibraryFeed {
 function decodePage(body: unknown, type: LibraryEntry['type']): FeedPage {
   const c = container(body);
   const rows = listOf(c.Metadata, 'MediaContainer.Metadata', (m, where) => decodeMetadata(m, where, type));
-  const page: FeedPage = {
-    entries: rows.filter((e): e is LibraryEntry => e !== undefined),
-    rows: rows.length,
-  };
-  const total = optNum(c.totalSize, 'MediaContainer.totalSize');
-  if (total !== undefined) page.total = total;
-  return page;
+  return pageOf(rows, optNum(c.totalSize, 'MediaContainer.totalSize'));
 }
 
 function decodeMetadata(value: unknown, where: string, type: LibraryEntry['type']): LibraryEntry | undefined {
@@ -104,15 +100,5 @@ function decodeMetadata(value: unknown, where: string, type: LibraryEntry['type'
   };
   if (updatedAt !== undefined) entry.stamp = updatedAt;
   if (file) entry.file = file;
-  const year = optNum(o.year, `${where}.year`);
-  if (year !== undefined && year > 0) entry.year = year;
-  if (type === 'episode') {
-    const show = optStr(o.grandparentTitle, `${where}.grandparentTitle`);
-    if (show) entry.show = show;
-    const season = optNum(o.parentIndex, `${where}.parentIndex`);
-    if (season !== undefined) entry.season = season;
-    const episode = optNum(o.index, `${where}.index`);
-    if (episode !== undefined) entry.episode = episode;
-  }
-  return entry;
+  return Object.assign(entry, plexDescription(o, where, type));
 }

@@ -9,11 +9,14 @@ import { ShapeError, listOf, obj, optId, optNum, optStr } from '../shape';
 import { PlexClient, container } from './client';
 import { getSections } from './library';
 import { providerIds } from '../../core/playback';
+import type { Obj } from '../../core/values';
 import {
+  ItemDescription,
   WATCHED_PAGE_SIZE,
   WatchedEntry,
   WatchedPage,
   WatchedPageVisitor,
+  pageOf,
   pageThrough,
 } from '../watched-list';
 
@@ -62,13 +65,23 @@ export async function listPlexWatched(
 function decodePage(body: unknown, type: WatchedEntry['type']): WatchedPage {
   const c = container(body);
   const rows = listOf(c.Metadata, 'MediaContainer.Metadata', (m, where) => decodeMetadata(m, where, type));
-  const page: WatchedPage = {
-    entries: rows.filter((e): e is WatchedEntry => e !== undefined),
-    rows: rows.length,
-  };
-  const total = optNum(c.totalSize, 'MediaContainer.totalSize');
-  if (total !== undefined) page.total = total;
-  return page;
+  return pageOf(rows, optNum(c.totalSize, 'MediaContainer.totalSize'));
+}
+
+/** A Metadata row's year (0: unknown, left out) and, for an episode, its show (grandparentTitle), season, number. */
+export function plexDescription(o: Obj, where: string, type: WatchedEntry['type']): ItemDescription {
+  const d: ItemDescription = {};
+  const year = optNum(o.year, `${where}.year`);
+  if (year !== undefined && year > 0) d.year = year;
+  if (type === 'episode') {
+    const show = optStr(o.grandparentTitle, `${where}.grandparentTitle`);
+    if (show) d.show = show;
+    const season = optNum(o.parentIndex, `${where}.parentIndex`);
+    if (season !== undefined) d.season = season;
+    const episode = optNum(o.index, `${where}.index`);
+    if (episode !== undefined) d.episode = episode;
+  }
+  return d;
 }
 
 function decodeMetadata(value: unknown, where: string, type: WatchedEntry['type']): WatchedEntry | undefined {
@@ -89,16 +102,7 @@ function decodeMetadata(value: unknown, where: string, type: WatchedEntry['type'
   const parts = media.length ? listOf(media[0].Part, `${where}.Media[0].Part`, (p, w) => obj(p, w)) : [];
   const file = parts.length ? optStr(parts[0].file, `${where}.Media[0].Part[0].file`) : undefined;
   if (file) entry.file = file;
-  const year = optNum(o.year, `${where}.year`);
-  if (year !== undefined && year > 0) entry.year = year;
-  if (type === 'episode') {
-    const show = optStr(o.grandparentTitle, `${where}.grandparentTitle`);
-    if (show) entry.show = show;
-    const season = optNum(o.parentIndex, `${where}.parentIndex`);
-    if (season !== undefined) entry.season = season;
-    const episode = optNum(o.index, `${where}.index`);
-    if (episode !== undefined) entry.episode = episode;
-  }
+  Object.assign(entry, plexDescription(o, where, type));
   const guids = listOf(o.Guid, `${where}.Guid`, (g, w) => optStr(obj(g, w).id, `${w}.id`) ?? '');
   const ids = providerIds(guids);
   if (ids) entry.ids = ids;
