@@ -269,6 +269,8 @@ export async function kodiScanUnder(
    * What the library holds at each child, 50 at a time; a query that fails counts its 50 as not found yet (each is
    * then retried alone, below), so one failed verification never sends the whole batch back.
    */
+  /** Whether a query failed (read through an object: it is set inside lookUp's awaits). */
+  const lookUpState = { failed: false };
   const lookUp = async (indexes: number[]): Promise<KodiItem[][]> => {
     const found: KodiItem[][] = [];
     for (let from = 0; from < indexes.length; from += LOOKUP_CHUNK) {
@@ -280,7 +282,10 @@ export async function kodiScanUnder(
           isFile: forms[i].isFile,
           types: typesFor(children[i].type, forms[i].isFile),
         })),
-      ).catch((): KodiItem[][] => chunk.map(() => []));
+      ).catch((): KodiItem[][] => {
+        lookUpState.failed = true;
+        return chunk.map(() => []);
+      });
       found.push(...answers);
     }
     return found;
@@ -309,18 +314,39 @@ export async function kodiScanUnder(
       }
       left = [];
     }
-    const found = await lookUp(left);
+    let sent = scan.sent;
+    let found = await lookUp(left);
+    // Kodi skips a folder its directory cache does not list yet ("does not exist - skipping scan"): a parent made
+    // after Kodi last listed the folder above it, as a new bulk folder is. When the parent's scan brought in none
+    // of the batch (as far as the library could be asked), listing the folder above refreshes that cache, and the
+    // parent is scanned once more, before any child is scanned alone.
+    let rescanned = false;
+    if (left.length > 1 && !lookUpState.failed && found.every((items) => items.length === 0)) {
+      const directory = typeof scan.directory === 'string' ? scan.directory : parent.playerPath;
+      await listDirectory(conn, parentFolder(directory)).catch(() => undefined);
+      const again = await kodiScan(player, parent, { ...options, verify: false });
+      sent = [...sent, ...again.sent];
+      if (again.ok) {
+        found = await lookUp(left);
+        rescanned = true;
+      }
+    }
     const missing: number[] = [];
     left.forEach((i, n) => {
       if (found[n].length === 0) missing.push(i);
       else
-        results[i] = verified(i, found[n], { ...shared, sent: scan.sent, scannedParent: parent.playerPath });
+        results[i] = verified(i, found[n], {
+          ...shared,
+          sent,
+          scannedParent: parent.playerPath,
+          ...(rescanned ? { rescanned } : {}),
+        });
     });
     // One that the parent's scan did not bring in is retried alone (its own scan, and Kodi's directory cache
     // refreshed): never the whole batch again.
     for (const i of missing) {
       const own = await kodiScan(player, children[i].target, { ...options, type: children[i].type });
-      results[i] = { ...own, scannedParent: parent.playerPath, sent: [...scan.sent, ...own.sent] };
+      results[i] = { ...own, scannedParent: parent.playerPath, sent: [...sent, ...own.sent] };
     }
   }
   return results.map((r) => r as SyncResult);

@@ -235,6 +235,27 @@ describe('player-sync (simulators)', function () {
     lateResult.sent.map((c) => c.params.directory).should.eql(['/kodi/movies/', `/kodi/movies/${late}/`]);
   });
 
+  it("a new parent folder Kodi's directory cache does not list yet is listed and scanned again, once", async function () {
+    // The bulk's folder was made after Kodi last listed the movie folder: Kodi skips the first scan of it.
+    const names = Array.from({ length: 10 }, (_, i) => `Cached ${i} (2023)`);
+    for (const n of names)
+      kodi.addOnScan(`/kodi/movies/new/${n}/`, [
+        { type: 'movie', title: n, file: `/kodi/movies/new/${n}/${n}.mkv` },
+      ]);
+    kodi.staleListingOf('/kodi/movies/new/');
+    await load({ players: ['kodi'] });
+    const out = collect(1, 10);
+    helper
+      .getNode('sync')
+      .receive({ payload: names.map((n) => ({ path: `/movies/new/${n}/`, action: 'added' })) });
+    const msgs = await out;
+    msgs.map((m) => m.payload.results[0].status).should.eql(Array(10).fill('verified'));
+    // Listed, scanned again: two scans of the parent in all, never one per folder.
+    kodi.listed.should.eql(['/kodi/movies/']);
+    scans(kodi).should.eql(['/kodi/movies/new/', '/kodi/movies/new/']);
+    msgs[0].payload.results[0].should.containDeep({ rescanned: true, scannedParent: '/kodi/movies/new/' });
+  });
+
   it('a failed verification query retries those folders alone, not the whole batch', async function () {
     const names = Array.from({ length: 10 }, (_, i) => `Checked ${i} (2022)`);
     const ms = names.map((n) => movie(n, { players: ['kodi'] }));

@@ -81,6 +81,24 @@ class KodiSim {
     this.pendingScans.push({ directory, items, exact });
   }
 
+  /**
+   * Kodi's directory cache, as the real one behaves: it listed the folder above `directory` before `directory` was
+   * made, so a scan of `directory` is skipped ("does not exist - skipping scan") until that folder is listed again
+   * (Files.GetDirectory). The listings asked for are kept in `listed`.
+   */
+  staleListingOf(directory) {
+    this.stale = this.stale || new Set();
+    this.stale.add(directory);
+    this.listed = this.listed || [];
+    this.handlers['Files.GetDirectory'] = (params) => {
+      this.listed.push(params.directory);
+      for (const d of this.stale) {
+        if (d.slice(0, d.slice(0, -1).lastIndexOf('/') + 1) === params.directory) this.stale.delete(d);
+      }
+      return { files: [], limits: { start: 0, end: 0, total: 0 } };
+    };
+  }
+
   /** The next scan of `directory` runs `ms` and adds nothing (a slow or stuck targeted scan). */
   hangNextScan(directory, ms) {
     this.hang = { directory, ms };
@@ -109,6 +127,11 @@ class KodiSim {
     this.timers.push(
       setTimeout(() => {
         this.notify('VideoLibrary.OnScanStarted');
+        if (this.stale && this.stale.has(directory)) {
+          this.scanning = false;
+          this.notify('VideoLibrary.OnScanFinished');
+          return;
+        }
         const isDue = (p) => (p.exact ? p.directory === directory : p.directory.startsWith(directory));
         const due = this.pendingScans.filter(isDue);
         this.pendingScans = this.pendingScans.filter((p) => !isDue(p));
