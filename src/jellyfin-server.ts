@@ -21,7 +21,7 @@ export = function (RED: NodeAPI): void {
     }),
     label: jellyfinLabel,
     client: (endpoint) => new JellyfinClient(endpoint),
-    check: (client) => client.systemInfo(),
+    check: async (client) => ({ version: (await client.systemInfo()).Version }),
     probe: probeJellyfin,
     // Emby's socket has rules of its own: its sessions are polled.
     socket: (endpoint) => (endpoint.server === 'emby' ? undefined : new JellyfinSocket(endpoint)),

@@ -12,6 +12,8 @@ import { registerDiscovery } from './node-red/discovery';
 import { discoverKodi } from './players/kodi/zeroconf';
 import { ConnectionUsers } from './node-red/users';
 import { forPeople } from './node-red/errors';
+import { boardPlayer, connectionView, failureText, usePlayersBoard } from './node-red/players-board';
+import { kodiVersion } from './players/kodi/probe';
 
 interface KodiPlayerDef extends NodeDef {
   host: string;
@@ -31,6 +33,7 @@ interface KodiCredentials {
 
 export = function (RED: NodeAPI): void {
   useCatalog(RED);
+  usePlayersBoard(RED);
   function KodiPlayer(this: Node<KodiCredentials>, def: KodiPlayerDef): void {
     RED.nodes.createNode(this, def);
     const node = this as unknown as KodiPlayerNode & Node<KodiCredentials>;
@@ -66,7 +69,23 @@ export = function (RED: NodeAPI): void {
     node.connection.on('debug', (line) => {
       node.debug(line);
     });
+    const conn = node.connection;
+    const tracker = boardPlayer(node, 'kodi', def.name || node.label, () => ({
+      lastSuccessAt: conn.lastSuccessAt,
+      lastFailureAt: conn.lastFailureAt,
+      lastFailure: failureText(conn.lastFailure),
+    }));
     node.connection.on('state', (state) => {
+      tracker.set(connectionView(state));
+      // Its version, once it answers (for the Players sidebar).
+      if ((state === 'connected' || state === 'http-only') && tracker.version === undefined) {
+        kodiVersion(conn).then(
+          (version) => {
+            tracker.setVersion(version);
+          },
+          () => undefined, // the state and last failure say why
+        );
+      }
       users.broadcast(linkStatus(state));
       const problem = node.connection.problem;
       if (problem) node.warn(forPeople(problem).message);

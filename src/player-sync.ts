@@ -9,6 +9,8 @@ import { done, failed, statusText, useCatalog, waiting, working } from './node-r
 import { ChangeItem, plainItem } from './core/change';
 import { nodeRedStep } from './node-red/errors';
 import type { PlayerErrorCode } from './players/errors';
+import { healthBoard, outcomeOf, queueView } from './sync/health';
+import { usePlayersBoard } from './node-red/players-board';
 
 interface PlayerEntry {
   /** A kodi-player, jellyfin-server or plex-server config node. */
@@ -66,6 +68,7 @@ function isPassThrough(payload: unknown): boolean {
 
 export = function (RED: NodeAPI): void {
   useCatalog(RED);
+  usePlayersBoard(RED);
   function PlayerSync(this: Node, def: PlayerSyncDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -167,7 +170,59 @@ export = function (RED: NodeAPI): void {
       node.send(outcome.ok ? [base, null] : [null, base]);
       if (owner && last) owner.done();
     });
+    // On the Players board: this node's queue per player, with "retry now" and "drop", and every result.
+    const nodeName = def.name || 'player-sync';
+    const queueId = (key: string): string => `${node.id}/${key}`;
+    const keyOf = (queue: string): string | undefined =>
+      queue.startsWith(`${node.id}/`) ? queue.slice(node.id.length + 1) : undefined;
+    const offBoard = healthBoard.addQueues(node.id, {
+      views: () =>
+        engine.queues().map((q) =>
+          queueView(
+            {
+              id: queueId(q.key),
+              node: node.id,
+              nodeType: 'player-sync',
+              nodeName,
+              player: q.key,
+              playerName: q.name,
+            },
+            q.items(),
+          ),
+        ),
+      retryNow: (queue, item) => {
+        const key = keyOf(queue);
+        return key !== undefined && engine.retryNow(key, item);
+      },
+      drop: (queue, item) => {
+        const key = keyOf(queue);
+        return key !== undefined && engine.drop(key, item);
+      },
+    });
+    engine.on('progress', () => {
+      healthBoard.changed();
+    });
+    engine.on('item-done', ({ entry, results }) => {
+      for (const [key, result] of Object.entries(results)) {
+        const action = 'action' in result ? result.action : undefined;
+        healthBoard.addResult({
+          node: node.id,
+          nodeType: 'player-sync',
+          nodeName,
+          player: key,
+          playerName: result.player,
+          playerType: 'playerType' in result ? result.playerType : typeOfKey.get(key)?.split('-')[0],
+          outcome: outcomeOf(result.status, action, result.ok),
+          status: result.status,
+          what: entry.item.path,
+          action: entry.item.action,
+          durationMs: result.tookMs,
+          reason: result.reason,
+        });
+      }
+    });
     engine.on('store-error', (err) => {
+      healthBoard.reportStoreError(err.message);
       node.warn(
         `player-sync: ${err.message}; the queue goes on, but may not survive a crash until it is fixed`,
       );
@@ -267,6 +322,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, closeDone: () => void) => {
       clearTimeout(statusTimer);
+      offBoard();
       for (const { player, user } of users) player.deregister(user);
       waitingFor.clear();
       // The journal's last writes are on disk before the next deploy's node reads it.

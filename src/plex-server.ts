@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
     }),
     label: plexLabel,
     client: (endpoint) => new PlexClient(endpoint),
-    check: (client) => client.serverInfo(),
+    check: async (client) => ({ version: (await client.serverInfo()).version }),
     probe: probePlex,
     socket: (endpoint) => new PlexNotifications(endpoint),
     issuedFor,

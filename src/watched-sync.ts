@@ -29,6 +29,9 @@ import {
 } from './sync/watched';
 import { Store } from './sync/store';
 import { DEFAULT_POLICY, RetryPolicy, RetryQueue, RetryRecord, checkRetry } from './sync/watched-retry';
+import { QueueItemView, ResultOutcome, healthBoard, queueView } from './sync/health';
+import { usePlayersBoard } from './node-red/players-board';
+import { DROPPED_REASON } from './sync/engine';
 import type { PlexClient } from './players/plex/client';
 import type { PlexTvOptions } from './players/plex/users';
 import {
@@ -61,6 +64,30 @@ interface WatchedSyncDef extends NodeDef {
   propagateUsers?: string;
 }
 
+/** What a change sets, in a word for the Players board. */
+function actionOf(change: WatchedChange): string {
+  if (change.played !== undefined) return change.played ? 'watched' : 'unwatched';
+  if (change.favourite !== undefined) return change.favourite ? 'favourite' : 'not favourite';
+  if (change.rating !== undefined) return 'rating';
+  return 'position';
+}
+
+/** How the Players board files a watched-sync result. */
+function outcomeOfWatched(status: WatchedResult['status']): ResultOutcome {
+  switch (status) {
+    case 'verified':
+    case 'already':
+      return 'verified';
+    case 'not-verified':
+      return 'not-verified';
+    case 'skipped':
+    case 'unsupported':
+      return 'skipped';
+    default:
+      return 'failed';
+  }
+}
+
 /** The retry table's rows, checked: a prefix (or '' for every item), a whole number of tries ≥ −1, a delay ≥ 1 s. */
 function retryPolicies(rows: WatchedSyncDef['retries']): RetryPolicy[] {
   return (rows ?? []).flatMap((row) => {
@@ -80,6 +107,7 @@ const namesOf = (text: string | undefined): string[] =>
 
 export = function (RED: NodeAPI): void {
   useCatalog(RED);
+  usePlayersBoard(RED);
   function WatchedSync(this: Node, def: WatchedSyncDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -185,8 +213,29 @@ export = function (RED: NodeAPI): void {
     const state = { closed: false };
     const closed = (): boolean => state.closed;
 
-    /** One change on one player, never throwing: a failure is a result. */
+    const nodeName = def.name || 'watched-sync';
+    /** One change on one player, on the Players board's result list. */
     const tryOne = async (target: WatchedTarget, change: WatchedChange): Promise<WatchedResult> => {
+      const started = Date.now();
+      const r = await tryOneQuietly(target, change);
+      healthBoard.addResult({
+        node: node.id,
+        nodeType: 'watched-sync',
+        nodeName,
+        player: target.key,
+        playerName: target.name,
+        playerType: target.playerType,
+        outcome: outcomeOfWatched(r.status),
+        status: r.status,
+        what: [change.user, change.item.title ?? change.item.libraryPath].filter(Boolean).join(': '),
+        action: actionOf(change),
+        durationMs: Date.now() - started,
+        reason: r.reason,
+      });
+      return r;
+    };
+    /** One change on one player, never throwing: a failure is a result. */
+    const tryOneQuietly = async (target: WatchedTarget, change: WatchedChange): Promise<WatchedResult> => {
       try {
         const r = await applyTo(target, change, options);
         if (r.status === 'verified') {
@@ -222,7 +271,14 @@ export = function (RED: NodeAPI): void {
         return false;
       }
       if (r.status !== 'not-found' && r.status !== 'failed') return false;
-      const outcome = retries.failed(target.key, change, r.reason ?? r.status, previous);
+      const outcome = retries.failed(
+        target.key,
+        change,
+        r.reason ?? r.status,
+        previous,
+        Date.now(),
+        r.status === 'not-found',
+      );
       if (outcome.kind === 'scheduled') {
         r.retry = {
           attempts: outcome.record.attempts,
@@ -273,14 +329,16 @@ export = function (RED: NodeAPI): void {
     };
 
     /** A retry that is due: this player only; what it now holds comes out as a result of its own. */
-    const retry = async (record: RetryRecord): Promise<{ ok: boolean; reason?: string }> => {
+    const retry = async (
+      record: RetryRecord,
+    ): Promise<{ ok: boolean; reason?: string; importing?: boolean }> => {
       const target = targets.find((t) => t.key === record.target);
       if (!target || closed()) return { ok: !target }; // a player no longer in the node: nothing to do
       // In the item's order, after any live change of it that is under way.
       const r = await inOrder(record.change, () => tryOne(target, record.change));
       if (closed()) return { ok: false, reason: 'closed' };
       if (r.status === 'not-found' || r.status === 'failed')
-        return { ok: false, reason: r.reason ?? r.status };
+        return { ok: false, reason: r.reason ?? r.status, importing: r.status === 'not-found' };
       if (r.status === 'verified' || r.status === 'already') retries.settled(target.key, record.change);
       const payload = { change: plainChange(record.change), results: [r], retried: record.attempts + 1 };
       node.send([
@@ -312,6 +370,71 @@ export = function (RED: NodeAPI): void {
       ]);
     });
     retries.plan();
+
+    // On the Players board: the retries waiting per player (for an import there, or for the player), with "retry
+    // now" and "drop"; a dropped one comes out on output 2, as one that ran out of tries does.
+    const queueId = (key: string): string => `${node.id}/${key}`;
+    const offBoard = healthBoard.addQueues(node.id, {
+      views: () => {
+        const byTarget = new Map<string, QueueItemView[]>(targets.map((t) => [t.key, []]));
+        for (const [key, r] of retries.entries()) {
+          byTarget.get(r.target)?.push({
+            id: key,
+            what: [r.change.user, r.change.item.title ?? r.change.item.libraryPath]
+              .filter(Boolean)
+              .join(': '),
+            action: actionOf(r.change),
+            state: r.importing ? 'waiting-for-import' : 'retrying',
+            since: r.change.at,
+            nextAttemptAt: r.nextAt,
+            attempts: r.attempts + 1,
+            reason: r.reason,
+          });
+        }
+        return targets.map((t) =>
+          queueView(
+            {
+              id: queueId(t.key),
+              node: node.id,
+              nodeType: 'watched-sync',
+              nodeName,
+              player: t.key,
+              playerName: t.name,
+            },
+            byTarget.get(t.key) ?? [],
+          ),
+        );
+      },
+      retryNow: (queue, item) =>
+        queue.startsWith(`${node.id}/`) &&
+        retries.entries().some(([k]) => k === item) &&
+        retries.retryNow(item),
+      drop: (queue, item) => {
+        if (!queue.startsWith(`${node.id}/`)) return false;
+        const record = retries.drop(item);
+        if (!record) return false;
+        const target = targets.find((t) => t.key === record.target);
+        node.send([
+          null,
+          {
+            topic: 'failed',
+            payload: {
+              change: plainChange(record.change),
+              results: [
+                {
+                  player: target?.name ?? record.target,
+                  playerType: target?.playerType,
+                  status: 'failed',
+                  sent: [],
+                  reason: DROPPED_REASON,
+                },
+              ],
+            },
+          },
+        ]);
+        return true;
+      },
+    });
 
     const queue = (change: WatchedChange): Promise<void> => inOrder(change, () => apply(change));
 
@@ -527,6 +650,7 @@ export = function (RED: NodeAPI): void {
         }
       }
       pending.clear();
+      offBoard();
       retries.close();
       // Changes under way finish their player (or are kept for the next start) before the store closes; a player
       // that hangs does not hold the close up for more than 10 s.

@@ -11,6 +11,12 @@ import type { LiveSocket } from '../players/live-socket';
 import { numberSetting } from './settings';
 import { useCatalog } from './status';
 import { originOf, registerTestConnection, text } from './test-connection';
+import type { HttpPlayerClient } from '../players/http-client';
+import type { ConnectionView } from '../sync/health';
+import { boardPlayer, failureText, usePlayersBoard } from './players-board';
+
+/** How often a server that does not answer is asked again, for the Players board (its flow nodes ask anyway). */
+const RECHECK_MS = 30000;
 
 export interface ServerDef extends NodeDef {
   url?: string;
@@ -31,7 +37,11 @@ export interface ServerEndpointBase {
 /** A server's config node: its kind and its client. */
 type ServerNode<K extends string, C> = PlayerConfigNode<K> & { client: C; socket?: LiveSocket };
 
-export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C> {
+export interface ServerSpec<
+  K extends 'jellyfin' | 'plex',
+  E extends ServerEndpointBase,
+  C extends HttpPlayerClient,
+> {
   type: string;
   kind: K;
   /** The credential's key in Node-RED's credential store (`apiKey`, `token`). */
@@ -43,8 +53,8 @@ export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpo
   endpoint(base: ServerEndpointBase, settings: Record<string, unknown>, secret: string, id?: string): E;
   label(endpoint: E): string;
   client(endpoint: E): C;
-  /** A call that needs the credential: the check when the first flow node registers. */
-  check(client: C): Promise<unknown>;
+  /** A call that needs the credential: the check when the first flow node registers; gives the version. */
+  check(client: C): Promise<{ version?: string }>;
   probe(endpoint: E): Promise<ProbeResult>;
   /** The server's push socket (Plex's notifications, Jellyfin's sessions), shared by the config node's flow nodes. */
   socket?(endpoint: E): LiveSocket | undefined;
@@ -52,11 +62,13 @@ export interface ServerSpec<K extends 'jellyfin' | 'plex', E extends ServerEndpo
   issuedFor?(id: string): string | undefined;
 }
 
-export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends ServerEndpointBase, C>(
-  RED: NodeAPI,
-  spec: ServerSpec<K, E, C>,
-): void {
+export function registerServerConfig<
+  K extends 'jellyfin' | 'plex',
+  E extends ServerEndpointBase,
+  C extends HttpPlayerClient,
+>(RED: NodeAPI, spec: ServerSpec<K, E, C>): void {
   useCatalog(RED);
+  usePlayersBoard(RED);
   function ServerConfig(this: Node<Record<string, string | undefined>>, def: ServerDef): void {
     RED.nodes.createNode(this, def);
     const node = this as unknown as ServerNode<K, C> & Node<Record<string, string | undefined>>;
@@ -82,12 +94,53 @@ export function registerServerConfig<K extends 'jellyfin' | 'plex', E extends Se
         if (reason) node.log(`${node.label}: notifications off (${reason}); waiting by polling`);
       });
     }
-    const users = probeOnFirstUser(node, () => spec.check(node.client), node.socket);
+    // On the Players board: down when a call could not reach it (or its credential was refused), WebSocket while
+    // its push socket is up, polling when it answers without one.
+    const { client, socket } = node;
+    const tracker = boardPlayer(node, spec.kind, def.name || node.label, () => ({
+      lastSuccessAt: client.lastSuccessAt,
+      lastFailureAt: client.lastFailureAt,
+      lastFailure: failureText(client.lastFailure),
+    }));
+    const check = (): Promise<unknown> =>
+      spec.check(client).then((info) => {
+        tracker.setVersion(info.version);
+      });
+    const users = probeOnFirstUser(node, check, socket);
+    const current = (): ConnectionView => {
+      if (users.count === 0) return 'idle';
+      if (client.reachable === false) return 'down';
+      if (socket?.up) return 'websocket';
+      return client.reachable === true ? 'polling' : 'connecting';
+    };
+    const update = (): void => {
+      tracker.set(current());
+    };
+    const offReachability = client.onReachability(update);
+    const onSocket = (): void => {
+      update();
+      // The socket went: ask once whether the server went with it (down) or only its socket (polling); the socket
+      // back while the server was down: ask whether the rest of it answers again.
+      const ask = socket && (socket.state === 'polling' || (socket.up && client.reachable === false));
+      if (users.count > 0 && ask) void check().catch(() => undefined);
+    };
+    socket?.on('state', onSocket);
+    const recheck = setInterval(() => {
+      if (users.count > 0 && client.reachable === false) void check().catch(() => undefined);
+    }, RECHECK_MS);
+    recheck.unref();
+    node.on('close', () => {
+      clearInterval(recheck);
+      offReachability();
+      socket?.off('state', onSocket);
+    });
     node.register = (user) => {
       users.register(user);
+      update();
     };
     node.deregister = (user) => {
       users.deregister(user);
+      update();
     };
   }
 

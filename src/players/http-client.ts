@@ -45,6 +45,16 @@ export class HttpPlayerClient {
   readonly label: string;
   /** Set by the first 401 where that means a dead credential: no further request is sent with it. */
   deadCredential?: PlayerError;
+  /**
+   * Whether the server answered the last request that reached a verdict (true), or could not be reached, timed
+   * out or refused the credential (false); undefined before the first. For the Players board.
+   */
+  reachable?: boolean;
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
+  /** The last request that failed, whatever the reason (kept after a success: the board shows the last failure). */
+  lastFailure?: PlayerError;
+  private readonly reachabilityListeners = new Set<(reachable: boolean) => void>();
   private readonly http?: AxiosInstance;
   private readonly configError?: PlayerError;
 
@@ -103,9 +113,32 @@ export class HttpPlayerClient {
     } catch (err) {
       const error = toPlayerError(err, this.label, call, settings.fixes, settings.statusMeanings);
       if (settings.deadOn401 && error.status === 401 && !options.anonymous) this.deadCredential = error;
+      this.lastFailure = error;
+      this.lastFailureAt = Date.now();
+      if (['unreachable', 'timeout', 'auth'].includes(error.code)) this.setReachable(false);
       throw error;
     }
+    this.lastSuccessAt = Date.now();
+    this.setReachable(true);
     return parseJsonBody(data, this.label, call, settings.fixes.protocol) as T;
+  }
+
+  /** Calls back when `reachable` changes; returns the unsubscribe. */
+  onReachability(listener: (reachable: boolean) => void): () => void {
+    this.reachabilityListeners.add(listener);
+    return () => this.reachabilityListeners.delete(listener);
+  }
+
+  private setReachable(reachable: boolean): void {
+    if (this.reachable === reachable) return;
+    this.reachable = reachable;
+    for (const listener of [...this.reachabilityListeners]) {
+      try {
+        listener(reachable);
+      } catch {
+        // a listener's fault is its own: the request's outcome stands
+      }
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import { ChangeItem, mergeActions } from '../core/change';
 import type { PlaybackSession } from '../core/playback';
 import type { SyncResult } from '../core/result';
 import { SerialQueue } from '../core/serial-queue';
+import type { QueueItemView } from './health';
 
 /** One player (or one group of Kodi players sharing a library) as the engine sees it. */
 export interface EngineTarget {
@@ -90,7 +91,26 @@ interface Work {
   at: number;
   /** Begun before a restart: checked on the player before it is sent again. */
   started: boolean;
+  /** Taken out of the queue by a person (the Players sidebar's "drop"): already finished as cancelled. */
+  dropped?: boolean;
 }
+
+/** Who watches what, in a few words: "Anna: Alien (1979)", "The Office S02E03". */
+export function watchingText(sessions: readonly PlaybackSession[]): string {
+  return sessions
+    .map((s) => {
+      const episode =
+        s.show !== undefined && s.season !== undefined && s.episode !== undefined
+          ? `${s.show} S${String(s.season).padStart(2, '0')}E${String(s.episode).padStart(2, '0')}`
+          : undefined;
+      const what = episode ?? (s.year !== undefined ? `${s.title} (${s.year})` : s.title);
+      return s.user ? `${s.user}: ${what}` : what;
+    })
+    .join(', ');
+}
+
+/** The reason a dropped change is reported with. */
+export const DROPPED_REASON = 'dropped from the queue by a person (Players sidebar)';
 
 /** A first-in first-out list whose shift is O(1). */
 class Fifo<T> {
@@ -157,6 +177,16 @@ class TargetRunner {
   private timer?: NodeJS.Timeout;
   deferred = false;
   retrying = false;
+  /** While deferred: who watches what. */
+  watching?: string;
+  /** While retrying: when the next attempt is due, how many there were, and why the last failed. */
+  retryAt?: number;
+  attempts = 0;
+  lastError?: string;
+  /** The unit in flight, and what ends its wait (a deferral's or a backoff's) early. */
+  private current?: Work[];
+  private wake?: () => void;
+  private running = false;
 
   constructor(
     private readonly engine: SyncEngine,
@@ -198,6 +228,78 @@ class TargetRunner {
   clear(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Every work of this player, for the Players board: in flight first (with why it waits), then in order. */
+  *items(): IterableIterator<QueueItemView> {
+    const view = (w: Work, state: QueueItemView['state']): QueueItemView => {
+      const item: QueueItemView = {
+        id: w.ids[0],
+        what: w.item.path,
+        action: w.item.action,
+        state,
+        since: w.at,
+      };
+      if (state === 'retrying') {
+        if (this.retryAt !== undefined) item.nextAttemptAt = this.retryAt;
+        item.attempts = this.attempts;
+        if (this.lastError !== undefined) item.reason = this.lastError;
+      }
+      if (state === 'deferred' && this.watching !== undefined) item.watching = this.watching;
+      return item;
+    };
+    const state = this.retrying ? 'retrying' : this.deferred ? 'deferred' : 'running';
+    for (const w of this.current ?? []) if (!w.dropped) yield view(w, state);
+    for (const queue of [this.high, this.normal])
+      for (const unit of queue) for (const w of unit) if (!w.dropped) yield view(w, 'pending');
+    for (const w of this.staged.values()) yield view(w, 'pending');
+  }
+
+  /** Ends the wait of the unit in flight when it holds `id` and waits (deferred or retrying): it is tried now. */
+  retryNow(id: string): boolean {
+    if (!this.wake || !this.current?.some((w) => w.ids[0] === id && !w.dropped)) return false;
+    this.wake();
+    return true;
+  }
+
+  /**
+   * Takes a work out of the queue and finishes it as cancelled (the node reports it): a queued one, or the unit in
+   * flight while it waits; not one being sent to the player now.
+   */
+  drop(id: string): boolean {
+    const finishDropped = (w: Work): void => {
+      w.dropped = true;
+      this.engine.finish(this.target, w, {
+        status: 'cancelled',
+        ok: false,
+        reason: DROPPED_REASON,
+        player: this.target.name,
+      });
+    };
+    for (const [key, w] of this.staged) {
+      if (w.ids[0] !== id) continue;
+      this.staged.delete(key);
+      finishDropped(w);
+      this.engine.progress();
+      return true;
+    }
+    const inFlight = this.current?.find((w) => w.ids[0] === id && !w.dropped);
+    if (inFlight) {
+      if (this.running || !this.wake) return false;
+      finishDropped(inFlight);
+      this.wake();
+      return true;
+    }
+    for (const queue of [this.high, this.normal]) {
+      for (const unit of queue) {
+        const w = unit.find((x) => x.ids[0] === id && !x.dropped);
+        if (!w) continue;
+        finishDropped(w);
+        this.engine.progress();
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The staged works into units: high ones alone, new folders under one parent together where cheaper. */
@@ -319,11 +421,27 @@ class TargetRunner {
   }
 
   private async process(batch: Work[]): Promise<void> {
+    this.current = batch;
+    try {
+      await this.processUnit(batch);
+    } finally {
+      this.current = undefined;
+      this.watching = undefined;
+      this.retryAt = undefined;
+      this.lastError = undefined;
+      this.attempts = 0;
+    }
+  }
+
+  private async processUnit(batch: Work[]): Promise<void> {
     const { options } = this.engine;
-    let live = this.uncancelled(batch);
+    let live = this.uncancelled(batch.filter((w) => !w.dropped));
     if (live.length === 0) return;
     let attempt = 0;
     while (!this.engine.closed()) {
+      // Dropped while it waited (already reported): the rest of the unit goes on.
+      live = live.filter((w) => !w.dropped);
+      if (live.length === 0) return;
       try {
         if (options.whilePlaying !== 'ignore') {
           const sessions = await this.target.playing();
@@ -341,12 +459,14 @@ class TargetRunner {
               return;
             }
             this.deferred = true;
+            this.watching = watchingText(sessions);
             this.engine.progress();
             await this.waitForPlaybackStop();
             continue;
           }
         }
         this.deferred = false;
+        this.watching = undefined;
         this.retrying = false;
         const results = await this.engine.exclusive(async () => {
           // One after another, a player before this one may have failed while this one waited its turn.
@@ -364,6 +484,8 @@ class TargetRunner {
             );
           }
           await this.marksOnDisk;
+          this.running = true;
+          this.engine.progress();
           return live.length > 1 && this.target.applyUnderParent
             ? this.target.applyUnderParent(
                 parentFolder(live[0].item.path),
@@ -373,6 +495,7 @@ class TargetRunner {
               )
             : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal)));
         });
+        this.running = false;
         // A batch of 1,000 finishes a slice per turn of the event loop (each is journaled), not all in one go.
         for (let i = 0; i < live.length; i++) {
           if (i > 0 && i % DELIVER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -380,6 +503,7 @@ class TargetRunner {
         }
         return;
       } catch (err) {
+        this.running = false;
         if (this.engine.closed()) return;
         // Only a player that cannot be reached (or answers too late) is worth asking again.
         const retryable = err instanceof PlayerError && err.retryable;
@@ -397,8 +521,12 @@ class TargetRunner {
         }
         this.retrying = true;
         this.deferred = false;
-        this.engine.progress();
+        this.watching = undefined;
         const delay = backoffDelay(attempt++, options.retryMinMs ?? 1000, options.retryMaxMs ?? 300000);
+        this.attempts = attempt;
+        this.retryAt = Date.now() + delay;
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.engine.progress();
         // The backoff is for a player that is down: one that comes back is asked at once.
         await this.waitFor(delay, (cb) => this.target.onBack?.(cb));
       }
@@ -417,12 +545,14 @@ class TargetRunner {
       const done = (): void => {
         if (state.finished) return;
         state.finished = true;
+        if (this.wake === done) this.wake = undefined;
         clearTimeout(timer);
         unsubscribe?.();
         this.engine.signal.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
+      this.wake = done;
       const off = subscribe(done);
       if (state.finished)
         off?.(); // the event had already come
@@ -664,6 +794,22 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
       this.accepted -= this.completed;
       this.completed = 0;
     }
+  }
+
+  /** Each player's works, for the Players board. */
+  queues(): { key: string; name: string; items: () => IterableIterator<QueueItemView> }[] {
+    return this.runners.map((r) => ({ key: r.target.key, name: r.target.name, items: () => r.items() }));
+  }
+
+  /** Ends the wait of a deferred or retrying change on one player: it is tried now. */
+  retryNow(key: string, id: string): boolean {
+    return this.runners.find((r) => r.target.key === key)?.retryNow(id) ?? false;
+  }
+
+  /** Takes a change out of one player's queue; it comes out (output 2) as cancelled, dropped by a person. */
+  drop(key: string, id: string): boolean {
+    if (this.closedFlag) return false;
+    return this.runners.find((r) => r.target.key === key)?.drop(id) ?? false;
   }
 
   /** Closed: no new work starts; a method, so that a loop re-reads it after every await. */

@@ -525,6 +525,25 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Whether the store under `dir` can be written: the folder (or, before its first write, the nearest folder above
+ * it that exists) is writable by Node-RED.
+ */
+export function storeWritable(dir: string): boolean {
+  let at = dir;
+  for (;;) {
+    try {
+      fs.accessSync(at, fs.constants.W_OK);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+    const up = path.dirname(at);
+    if (up === at) return false;
+    at = up;
+  }
+}
+
 /** A collection's name: also its file's name, so letters, digits, dot, dash and underscore only. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$/;
 

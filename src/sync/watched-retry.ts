@@ -44,6 +44,8 @@ export interface RetryRecord {
   nextAt: number;
   /** Why the last try did not take. */
   reason: string;
+  /** The player did not have the item (yet): waiting for its import there, rather than for the player. */
+  importing?: boolean;
 }
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -72,20 +74,22 @@ export function checkRetry(value: unknown): RetryRecord | undefined {
   const item = checkItem(c.item);
   if (!item || !num(c.at) || !optStr(c.from) || !optStr(c.user)) return undefined;
   if (!optBool(c.played) || !optNum(c.positionS) || !optNum(c.runtimeS)) return undefined;
-  if (!optBool(c.favourite) || !optNum(c.rating)) return undefined;
+  if (!optBool(c.favourite) || !optNum(c.rating) || !optBool(value.importing)) return undefined;
   const change: WatchedChange = { from: c.from, user: c.user, item, at: c.at };
   if (c.played !== undefined) change.played = c.played;
   if (c.positionS !== undefined) change.positionS = c.positionS;
   if (c.runtimeS !== undefined) change.runtimeS = c.runtimeS;
   if (c.favourite !== undefined) change.favourite = c.favourite;
   if (c.rating !== undefined) change.rating = c.rating;
-  return {
+  const record: RetryRecord = {
     target: value.target,
     change: plain(change),
     attempts: value.attempts,
     nextAt: value.nextAt,
     reason: value.reason,
   };
+  if (value.importing === true) record.importing = true;
+  return record;
 }
 
 /** Plain data only: the fields set, nothing else of whatever the change was made from. */
@@ -125,7 +129,9 @@ export class RetryQueue {
     private readonly store: Collection<RetryRecord>,
     private readonly policies: readonly RetryPolicy[],
     /** Tries one waiting retry; resolves true when it took (or is no longer wanted), false to try again later. */
-    private readonly attempt: (record: RetryRecord) => Promise<{ ok: boolean; reason?: string }>,
+    private readonly attempt: (
+      record: RetryRecord,
+    ) => Promise<{ ok: boolean; reason?: string; importing?: boolean }>,
     /** A retry that ran out of tries. */
     private readonly gaveUp: (record: RetryRecord) => void,
   ) {}
@@ -141,12 +147,35 @@ export class RetryQueue {
 
   /** All waiting retries, for a status or a sidebar. */
   list(): RetryRecord[] {
-    const out: RetryRecord[] = [];
+    return this.entries().map(([, r]) => r);
+  }
+
+  /** All waiting retries with their keys (what "retry now" and "drop" name). */
+  entries(): [string, RetryRecord][] {
+    const out: [string, RetryRecord][] = [];
     for (const key of this.store.keys()) {
       const r = this.store.get(key);
-      if (r) out.push(r);
+      if (r) out.push([key, r]);
     }
     return out;
+  }
+
+  /** A waiting retry is tried now, not at its time; false when there is no such retry. */
+  retryNow(key: string, now = Date.now()): boolean {
+    const record = this.store.get(key);
+    if (!record || this.isClosed()) return false;
+    if (record.nextAt > now) this.store.set(key, { ...record, nextAt: now });
+    void this.runDue(now);
+    return true;
+  }
+
+  /** A waiting retry taken out (a person's "drop"); the record dropped, or undefined when there was none. */
+  drop(key: string): RetryRecord | undefined {
+    const record = this.store.get(key);
+    if (!record) return undefined;
+    this.store.delete(key);
+    this.plan();
+    return record;
   }
 
   /**
@@ -159,6 +188,7 @@ export class RetryQueue {
     reason: string,
     previous?: RetryRecord,
     now = Date.now(),
+    importing = false,
   ): RetryOutcome {
     const policy = policyFor(this.policies, change.item.libraryPath);
     const attempts = (previous?.attempts ?? 0) + (previous ? 1 : 0);
@@ -169,6 +199,7 @@ export class RetryQueue {
       nextAt: now + policy.delayS * 1000,
       reason,
     };
+    if (importing) record.importing = true;
     const key = retryKey(target, change);
     if (policy.retries === 0 || (policy.retries > 0 && attempts >= policy.retries)) {
       this.store.delete(key);
@@ -215,7 +246,7 @@ export class RetryQueue {
     }
     for (const [key, record] of due) {
       if (this.isClosed()) return;
-      let outcome: { ok: boolean; reason?: string };
+      let outcome: { ok: boolean; reason?: string; importing?: boolean };
       try {
         outcome = await this.attempt(record);
       } catch (err) {
@@ -229,7 +260,14 @@ export class RetryQueue {
         this.store.delete(key);
         continue;
       }
-      const next = this.failed(record.target, record.change, outcome.reason ?? record.reason, record);
+      const next = this.failed(
+        record.target,
+        record.change,
+        outcome.reason ?? record.reason,
+        record,
+        Date.now(),
+        outcome.importing ?? record.importing,
+      );
       if (next.kind === 'given-up') this.gaveUp(next.record);
     }
   }

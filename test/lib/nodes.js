@@ -52,6 +52,7 @@ Object.assign(nodes, {
   plexWebhook: require('../../nodes/plex-webhook.js'),
   watchedSync: require('../../nodes/watched-sync.js'),
   libraryChanges: require('../../nodes/library-changes.js'),
+  playerHealth: require('../../nodes/player-health.js'),
 });
 
 /**

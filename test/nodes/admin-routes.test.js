@@ -153,6 +153,42 @@ describe('admin endpoints (sign-in, token check, discovery) with the editor logi
     }
   });
 
+  it('the Players board: health needs the read permission, retry and drop the write one; no secret in it', async function () {
+    const BOARD = [
+      ['GET', '/player-sync/health', 'read'],
+      ['POST', '/player-sync/queues/retry', 'write'],
+      ['POST', '/player-sync/queues/drop', 'write'],
+    ];
+    for (const [method, route, needs] of BOARD) {
+      const body = method === 'POST' ? { queue: 'nothing/here', item: 'none' } : undefined;
+      (await call(undefined, method, route, body)).status.should.equal(401, `${method} ${route} anonymous`);
+      const reader = await call('reader', method, route, body);
+      if (needs === 'read') reader.status.should.not.equal(401, `${method} ${route} reader`);
+      else reader.status.should.equal(401, `${method} ${route} reader`);
+      (await call('plexwriter', method, route, body)).status.should.equal(
+        needs === 'read' ? 200 : 401,
+        `${method} ${route} with another type's write permission`,
+      );
+    }
+    // An admin may; there is nothing by those ids to retry or drop.
+    (
+      await call('admin', 'POST', '/player-sync/queues/retry', { queue: 'x/y', item: 'z' })
+    ).status.should.equal(409);
+    (await call('admin', 'POST', '/player-sync/queues/drop', { queue: 5, item: [] })).status.should.equal(
+      400,
+    );
+    const health = await call('reader', 'GET', '/player-sync/health');
+    health.status.should.equal(200);
+    health.json.players
+      .map((p) => [p.id, p.type])
+      .should.containDeep([
+        ['stored-plex', 'plex'],
+        ['other-jf', 'jellyfin'],
+      ]);
+    health.text.should.not.containEql(plex.token);
+    health.text.should.not.containEql('jf-secret-key');
+  });
+
   it("signs in with a PIN and stores the picked server's token, never showing a token", async function () {
     const start = await call('plexwriter', 'POST', '/player-sync/plex/sign-in', {
       clientId: 'editor-client-1',

@@ -50,6 +50,11 @@ export class KodiConnection extends EventEmitter<Events> {
   websocketError?: PlayerError;
   /** The last failure of an HTTP request, cleared by the next success. */
   httpError?: PlayerError;
+  /** When a request last got an answer, and when one last failed (ms since the epoch), for the Players board. */
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
+  /** The last request that failed (kept after a success, unlike httpError: the board shows the last failure). */
+  lastFailure?: PlayerError;
   /** How many WebSockets this connection has opened so far (for diagnostics and tests). */
   socketsOpened = 0;
   /** How many WebSocket frames were ignored for their shape (for diagnostics and tests). */
@@ -137,6 +142,7 @@ export class KodiConnection extends EventEmitter<Events> {
       const result = await this.rpc.call<T>(method, params, signal);
       const wasDown = this.httpOk === false;
       this.httpOk = true;
+      this.lastSuccessAt = Date.now();
       this.httpError = undefined;
       // Kodi answers again after being down: its WebSocket is likely back too, so try it now rather than when
       // the reconnect backoff (up to reconnectMaxMs) runs out.
@@ -150,6 +156,10 @@ export class KodiConnection extends EventEmitter<Events> {
       return result;
     } catch (err) {
       if (signal?.aborted) throw err;
+      if (err instanceof PlayerError) {
+        this.lastFailure = err;
+        this.lastFailureAt = Date.now();
+      }
       if (err instanceof PlayerError && ['unreachable', 'timeout', 'auth', 'protocol'].includes(err.code)) {
         this.httpOk = false;
         this.httpError = err;

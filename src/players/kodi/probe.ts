@@ -4,6 +4,7 @@ import { PlayerError, verdictOf } from '../errors';
 import { shownText } from '../http-client';
 import { kodiCall } from './playback';
 import { KodiEndpoint, KodiRpc, hostForUrl } from './rpc';
+import type { KodiConnection } from './connection';
 import type { ProbeResult } from '../../core/probe';
 import { isObject } from '../../core/values';
 
@@ -40,6 +41,12 @@ function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok:
       });
     });
   });
+}
+
+/** Kodi's version as it gives it ("21.2 (21.2.0) Git:…"), read from its build label; undefined when blank. */
+export async function kodiVersion(caller: Pick<KodiConnection, 'call'>): Promise<string | undefined> {
+  const labels = await caller.call<unknown>('XBMC.GetInfoLabels', { labels: ['System.BuildVersion'] });
+  return isObject(labels) ? shownText(labels['System.BuildVersion']) : undefined;
 }
 
 export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {
