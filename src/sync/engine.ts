@@ -183,10 +183,8 @@ class TargetRunner {
   retryAt?: number;
   attempts = 0;
   lastError?: string;
-  /** The unit in flight, and what ends its wait (a deferral's or a backoff's) early. */
-  private current?: Work[];
-  private wake?: () => void;
-  private running = false;
+  /** The units in flight: whether each is being sent now, and what ends its wait (deferral, backoff) early. */
+  private readonly flying = new Map<Work[], { sending: boolean; wake?: () => void }>();
 
   constructor(
     private readonly engine: SyncEngine,
@@ -248,8 +246,16 @@ class TargetRunner {
       if (state === 'deferred' && this.watching !== undefined) item.watching = this.watching;
       return item;
     };
-    const state = this.retrying ? 'retrying' : this.deferred ? 'deferred' : 'running';
-    for (const w of this.current ?? []) if (!w.dropped) yield view(w, state);
+    for (const [unit, f] of this.flying) {
+      const state = f.sending
+        ? 'running'
+        : this.retrying
+          ? 'retrying'
+          : this.deferred
+            ? 'deferred'
+            : 'running';
+      for (const w of unit) if (!w.dropped) yield view(w, state);
+    }
     for (const queue of [this.high, this.normal])
       for (const unit of queue) for (const w of unit) if (!w.dropped) yield view(w, 'pending');
     for (const w of this.staged.values()) yield view(w, 'pending');
@@ -257,9 +263,19 @@ class TargetRunner {
 
   /** Ends the wait of the unit in flight when it holds `id` and waits (deferred or retrying): it is tried now. */
   retryNow(id: string): boolean {
-    if (!this.wake || !this.current?.some((w) => w.ids[0] === id && !w.dropped)) return false;
-    this.wake();
+    const f = this.flyingWith(id);
+    if (!f?.wake) return false;
+    f.wake();
     return true;
+  }
+
+  /** The unit in flight that holds the work `id`, if one does. */
+  private flyingWith(id: string): { sending: boolean; wake?: () => void; work: Work } | undefined {
+    for (const [unit, f] of this.flying) {
+      const work = unit.find((w) => w.ids[0] === id && !w.dropped);
+      if (work) return Object.assign(f, { work });
+    }
+    return undefined;
   }
 
   /**
@@ -283,11 +299,11 @@ class TargetRunner {
       this.engine.progress();
       return true;
     }
-    const inFlight = this.current?.find((w) => w.ids[0] === id && !w.dropped);
+    const inFlight = this.flyingWith(id);
     if (inFlight) {
-      if (this.running || !this.wake) return false;
-      finishDropped(inFlight);
-      this.wake();
+      if (inFlight.sending || !inFlight.wake) return false;
+      finishDropped(inFlight.work);
+      inFlight.wake();
       return true;
     }
     for (const queue of [this.high, this.normal]) {
@@ -421,19 +437,22 @@ class TargetRunner {
   }
 
   private async process(batch: Work[]): Promise<void> {
-    this.current = batch;
+    const flight: { sending: boolean; wake?: () => void } = { sending: false };
+    this.flying.set(batch, flight);
     try {
-      await this.processUnit(batch);
+      await this.processUnit(batch, flight);
     } finally {
-      this.current = undefined;
-      this.watching = undefined;
-      this.retryAt = undefined;
-      this.lastError = undefined;
-      this.attempts = 0;
+      this.flying.delete(batch);
+      if (this.flying.size === 0) {
+        this.watching = undefined;
+        this.retryAt = undefined;
+        this.lastError = undefined;
+        this.attempts = 0;
+      }
     }
   }
 
-  private async processUnit(batch: Work[]): Promise<void> {
+  private async processUnit(batch: Work[], flight: { sending: boolean; wake?: () => void }): Promise<void> {
     const { options } = this.engine;
     let live = this.uncancelled(batch.filter((w) => !w.dropped));
     if (live.length === 0) return;
@@ -461,7 +480,7 @@ class TargetRunner {
             this.deferred = true;
             this.watching = watchingText(sessions);
             this.engine.progress();
-            await this.waitForPlaybackStop();
+            await this.waitForPlaybackStop(flight);
             continue;
           }
         }
@@ -484,7 +503,7 @@ class TargetRunner {
             );
           }
           await this.marksOnDisk;
-          this.running = true;
+          flight.sending = true;
           this.engine.progress();
           return live.length > 1 && this.target.applyUnderParent
             ? this.target.applyUnderParent(
@@ -495,7 +514,7 @@ class TargetRunner {
               )
             : Promise.all(live.map((w) => this.target.apply(w.item, this.engine.signal)));
         });
-        this.running = false;
+        flight.sending = false;
         // A batch of 1,000 finishes a slice per turn of the event loop (each is journaled), not all in one go.
         for (let i = 0; i < live.length; i++) {
           if (i > 0 && i % DELIVER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -503,7 +522,7 @@ class TargetRunner {
         }
         return;
       } catch (err) {
-        this.running = false;
+        flight.sending = false;
         if (this.engine.closed()) return;
         // Only a player that cannot be reached (or answers too late) is worth asking again.
         const retryable = err instanceof PlayerError && err.retryable;
@@ -528,31 +547,39 @@ class TargetRunner {
         this.lastError = err instanceof Error ? err.message : String(err);
         this.engine.progress();
         // The backoff is for a player that is down: one that comes back is asked at once.
-        await this.waitFor(delay, (cb) => this.target.onBack?.(cb));
+        await this.waitFor(delay, (cb) => this.target.onBack?.(cb), flight);
       }
     }
   }
 
-  private waitForPlaybackStop(): Promise<void> {
-    return this.waitFor(this.engine.options.deferPollMs ?? 30000, (cb) => this.target.onPlaybackStop?.(cb));
+  private waitForPlaybackStop(flight: { wake?: () => void }): Promise<void> {
+    return this.waitFor(
+      this.engine.options.deferPollMs ?? 30000,
+      (cb) => this.target.onPlaybackStop?.(cb),
+      flight,
+    );
   }
 
-  /** Waits `ms`, or less when `subscribe`'s event comes first or the engine closes. */
-  private waitFor(ms: number, subscribe: (callback: () => void) => (() => void) | undefined): Promise<void> {
+  /** Waits `ms`, or less when `subscribe`'s event comes first, the engine closes, or `flight.wake()` is called. */
+  private waitFor(
+    ms: number,
+    subscribe: (callback: () => void) => (() => void) | undefined,
+    flight: { wake?: () => void },
+  ): Promise<void> {
     return new Promise((resolve) => {
       const state: { finished: boolean } = { finished: false };
       let unsubscribe: (() => void) | undefined;
       const done = (): void => {
         if (state.finished) return;
         state.finished = true;
-        if (this.wake === done) this.wake = undefined;
+        if (flight.wake === done) flight.wake = undefined;
         clearTimeout(timer);
         unsubscribe?.();
         this.engine.signal.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      flight.wake = done;
       const off = subscribe(done);
       if (state.finished)
         off?.(); // the event had already come

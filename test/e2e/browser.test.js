@@ -442,6 +442,7 @@ describe('the editor in Chromium', function () {
     { type: 'plex-webhook', bad: { minimum: 'soon' }, good: { minimum: '60' } },
     // A new watched-sync lists every Kodi, Jellyfin and Plex config node at once: valid as it stands.
     { type: 'watched-sync', bad: { debounce: '-5', cooldown: 'x' }, good: { debounce: '0', cooldown: '45' } },
+    { type: 'player-health', bad: { alertAfter: 'soon' }, good: { alertAfter: '15' } },
     // Plex by default: the Plex made from plex-refresh's dialog above.
     {
       type: 'library-changes',
