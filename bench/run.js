@@ -12,6 +12,7 @@ const { plexRows, serverRows } = require('./servers');
 const { watchRows } = require('./watch');
 const { reconcileRows } = require('./reconcile');
 const { libraryRows } = require('./library');
+const { boardRows } = require('./board');
 
 helper.init(require.resolve('node-red'));
 const types = ['kodi-player', 'path-mappings', 'player-sync', 'kodi-scan'].map((t) =>
@@ -405,9 +406,10 @@ const SECTIONS = {
   watch: async (rows) => rows.push(...(await watchRows())),
   reconcile: async (rows) => rows.push(...(await reconcileRows())),
   library: async (rows) => rows.push(...(await libraryRows())),
+  board: async (rows) => rows.push(...(await boardRows())),
 };
 
-/** `npm run bench` runs every section; `npm run bench -- store` (or kodi, servers, watch, reconcile) runs the ones named. */
+/** `npm run bench` runs every section; `npm run bench -- store` (or kodi, servers, watch, reconcile, library, board) runs the ones named. */
 async function main() {
   const started = now();
   const asked = process.argv.slice(2);
