@@ -202,24 +202,23 @@ export = function (RED: NodeAPI): void {
     engine.on('progress', () => {
       healthBoard.changed();
     });
-    engine.on('item-done', ({ entry, results }) => {
-      for (const [key, result] of Object.entries(results)) {
-        const action = 'action' in result ? result.action : undefined;
-        healthBoard.addResult({
-          node: node.id,
-          nodeType: 'player-sync',
-          nodeName,
-          player: key,
-          playerName: result.player,
-          playerType: 'playerType' in result ? result.playerType : typeOfKey.get(key)?.split('-')[0],
-          outcome: outcomeOf(result.status, action, result.ok),
-          status: result.status,
-          what: entry.item.path,
-          action: entry.item.action,
-          durationMs: result.tookMs,
-          reason: result.reason,
-        });
-      }
+    // Each player's result as soon as that player is through (not when every player is).
+    engine.on('target-done', ({ key, item, result }) => {
+      const action = 'action' in result ? result.action : undefined;
+      healthBoard.addResult({
+        node: node.id,
+        nodeType: 'player-sync',
+        nodeName,
+        player: key,
+        playerName: result.player,
+        playerType: 'playerType' in result ? result.playerType : typeOfKey.get(key)?.split('-')[0],
+        outcome: outcomeOf(result.status, action, result.ok),
+        status: result.status,
+        what: item.path,
+        action: item.action,
+        durationMs: result.tookMs,
+        reason: result.reason,
+      });
     });
     engine.on('store-error', (err) => {
       healthBoard.reportStoreError(err.message);

@@ -62,6 +62,7 @@ export function usePlayersBoard(RED: NodeAPI): void {
   if (!listening) {
     listening = true;
     healthBoard.on('change', schedule);
+    schedule(); // an editor that opens before anything changes sees the board too (the push is retained)
   }
   const userDir = (RED.settings as { userDir?: string }).userDir;
   const dir = new Store(userDir).dir;

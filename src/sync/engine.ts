@@ -590,8 +590,18 @@ class TargetRunner {
   }
 }
 
+/** One player's end of one piece of work (before the change is through on every player). */
+export interface TargetOutcome {
+  key: string;
+  name: string;
+  item: ChangeItem;
+  result: TargetResult;
+}
+
 interface EngineEvents {
   'item-done': [ItemOutcome];
+  /** A player is through with a change (the Players board shows it at once, before the other players). */
+  'target-done': [TargetOutcome];
   /** The store could not write (a full disk, a permission): the work goes on, but may not survive a crash. */
   'store-error': [Error];
   progress: [{ done: number; total: number; deferred: string[]; retrying: string[] }];
@@ -756,6 +766,8 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
   finish(target: EngineTarget, work: Work, result: TargetResult): void {
     // Work that ends after close (a redeploy aborted it) stays pending in the journal: the next engine does it.
     if (this.closedFlag) return;
+    if (this.listenerCount('target-done') > 0)
+      this.emit('target-done', { key: target.key, name: target.name, item: work.item, result });
     const outcomes: ItemOutcome[] = [];
     for (const id of work.ids) {
       if (!result.ok && !this.options.continueOnError) this.cancelled.add(id);

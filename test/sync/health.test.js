@@ -176,6 +176,25 @@ describe('Players board (no Node-RED)', function () {
     (await done).ok.should.be.true();
   });
 
+  it("each player's result comes out as that player is through, before a deferred one is", async function () {
+    const quick = fakePlayer('quick');
+    const busy = fakePlayer('busy');
+    busy.sessions = [{ kind: 'video', type: 'movie', title: 'Alien', paused: false }];
+    engine = new SyncEngine([quick, busy], options(), openJournal(undefined, 'n'));
+    const through = [];
+    engine.on('target-done', (t) => through.push(t));
+    let itemDone = false;
+    engine.on('item-done', () => (itemDone = true));
+    engine.accept([{ path: '/m/A/', action: 'added' }], 'normal');
+    await until(() => through.length === 1, 'the quick player through');
+    through[0].should.containDeep({ key: 'quick', item: { path: '/m/A/' }, result: { status: 'verified' } });
+    itemDone.should.be.false('the busy player still defers it');
+    busy.sessions = [];
+    busy.stop();
+    await until(() => itemDone, 'the change through on both');
+    through.map((t) => t.key).should.eql(['quick', 'busy']);
+  });
+
   it('words who watches what for movies and episodes', function () {
     watchingText([
       {

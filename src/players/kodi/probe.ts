@@ -43,10 +43,13 @@ function openWebSocket(endpoint: KodiEndpoint, timeoutMs: number): Promise<{ ok:
   });
 }
 
-/** Kodi's version as it gives it ("21.2 (21.2.0) Git:…"), read from its build label; undefined when blank. */
+/**
+ * Kodi's version, the first word of its build label ("21.2" of "21.2 (21.2.0) Git:…", "20.1" of "20.1 Debian package
+ * version: …"); undefined when blank.
+ */
 export async function kodiVersion(caller: Pick<KodiConnection, 'call'>): Promise<string | undefined> {
   const labels = await caller.call<unknown>('XBMC.GetInfoLabels', { labels: ['System.BuildVersion'] });
-  return isObject(labels) ? shownText(labels['System.BuildVersion']) : undefined;
+  return isObject(labels) ? shownText(labels['System.BuildVersion'])?.split(' ')[0] : undefined;
 }
 
 export async function probeKodi(endpoint: KodiEndpoint): Promise<ProbeResult> {
