@@ -249,6 +249,53 @@ describe('watched-sync (Kodi, Jellyfin and Plex simulators)', function () {
     plexFilm().viewCount.should.equal(1);
   });
 
+  it('on the Players board: waiting for the import on Plex; retry now takes it once there; drop gives one up', async function () {
+    const { healthBoard } = require('../../nodes/sync/health');
+    const film = plex.items.pop(); // Plex has not imported it yet
+    await load({ retries: [{ prefix: '/movies', retries: -1, delay: 3600 }] }); // no retry comes by itself
+    const applied = collect('applied');
+    const failed = collect('failed');
+    const plexQueue = () => healthBoard.snapshot().queues.find((q) => q.id === 'sync/plex');
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: true } });
+    await until(() => applied.length === 1, 'the first result');
+    const [waiting] = plexQueue().items;
+    waiting.should.match({
+      what: `anna: /movies/${FILM}`,
+      action: 'watched',
+      state: 'waiting-for-import',
+      attempts: 1,
+      reason: /no item matches/,
+      nextAttemptAt: (t) => t > Date.now() + 3000000,
+    });
+    plexQueue().counts.should.containDeep({ waitingForImport: 1, retrying: 0 });
+    healthBoard
+      .snapshot()
+      .results.filter((r) => r.node === 'sync')
+      .map((r) => [r.playerName, r.outcome])
+      .should.containDeep([
+        ['Den', 'verified'],
+        ['Jelly', 'verified'],
+        ['Attic', 'failed'],
+      ]);
+    // Imported now: "retry now" writes it at once, not in an hour.
+    plex.items.push(film);
+    healthBoard.retryNow('sync/plex', waiting.id).should.be.true();
+    await until(() => applied.length === 2, 'the retried result');
+    applied[1].payload.results.should.match([{ player: 'Attic', status: 'verified' }]);
+    plexFilm().viewCount.should.equal(1);
+    plexQueue().items.should.eql([]);
+
+    // Another change Plex cannot take yet, dropped: it comes out on output 2, saying so, and is not tried again.
+    plex.items.pop();
+    helper.getNode('sync').receive({ payload: { path: `/movies/${FILM}`, user: 'anna', played: false } });
+    await until(() => plexQueue().items.length === 1, 'the second retry waiting');
+    healthBoard.drop('sync/plex', plexQueue().items[0].id).should.be.true();
+    await until(() => failed.length === 1, 'the dropped change reported');
+    failed[0].payload.results.should.match([{ player: 'Attic', status: 'failed', reason: /dropped/ }]);
+    plexQueue().items.should.eql([]);
+    healthBoard.drop('sync/plex', 'no such retry').should.be.false();
+  });
+
   it('reconcile Kodi ↔ Jellyfin: the differences listed page by page (dry run); applied, played wins; again: none', async function () {
     kodi.items = [];
     kodi.addMovies(1234, { folder: '/kodi/movies', watchedEvery: 10 });
