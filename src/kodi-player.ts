@@ -14,6 +14,7 @@ import { ConnectionUsers } from './node-red/users';
 import { forPeople } from './node-red/errors';
 import { boardPlayer, connectionView, failureText, usePlayersBoard } from './node-red/players-board';
 import { kodiVersion } from './players/kodi/probe';
+import { healthBoard } from './sync/health';
 
 interface KodiPlayerDef extends NodeDef {
   host: string;
@@ -75,6 +76,9 @@ export = function (RED: NodeAPI): void {
       lastFailureAt: conn.lastFailureAt,
       lastFailure: failureText(conn.lastFailure),
     }));
+    node.connection.on('failure', () => {
+      healthBoard.changed(); // the board shows the failure at once
+    });
     node.connection.on('state', (state) => {
       tracker.set(connectionView(state));
       // Its version, once it answers (for the Players sidebar).

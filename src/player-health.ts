@@ -11,6 +11,9 @@ import { handleInput } from './node-red/flow-node';
 import { numberSetting } from './node-red/settings';
 import { done, failed, useCatalog, waiting } from './node-red/status';
 
+/** The longest "alert after": a week (a timer cannot wait much longer than 24 days). */
+const MAX_MINUTES = 10080;
+
 interface PlayerHealthDef extends NodeDef {
   /** Minutes a player is down before the "down" message. */
   alertAfter?: string | number;
@@ -33,10 +36,11 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const minutes = numberSetting(def.alertAfter, 10);
-    const alertMs = Number.isFinite(minutes) && minutes >= 0 ? minutes * 60000 : 600000;
-    if (alertMs !== minutes * 60000)
+    const fits = Number.isFinite(minutes) && minutes >= 0 && minutes <= MAX_MINUTES;
+    const alertMs = (fits ? minutes : 10) * 60000;
+    if (!fits)
       node.warn(
-        `player-health: "alert after" must be a number of minutes, not ${String(def.alertAfter)}: 10 used`,
+        `player-health: "alert after" must be 0 to ${MAX_MINUTES} minutes, not ${String(def.alertAfter)}: 10 used`,
       );
     const everyChange = def.everyChange !== false;
     const seen = new Map<string, Seen>();
@@ -81,7 +85,13 @@ export = function (RED: NodeAPI): void {
       const now = Date.now();
       for (const p of players) {
         const before = seen.get(p.id);
-        if (before && before.state === p.state) continue;
+        // Idle or connecting after down (its flow nodes redeployed, say) is not back: still down, since then.
+        if (before?.state === 'down' && (p.state === 'idle' || p.state === 'connecting')) continue;
+        if (before && before.state === p.state) {
+          // Down again after a spell of idle when its alert time passed: the alert is due now.
+          if (p.state === 'down' && !before.alerted && !before.timer) alertLater(p.id, before);
+          continue;
+        }
         const s: Seen = { state: p.state, since: p.since, alerted: false };
         if (before) {
           clearTimeout(before.timer);

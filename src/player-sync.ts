@@ -220,6 +220,9 @@ export = function (RED: NodeAPI): void {
         reason: result.reason,
       });
     });
+    engine.on('store-ok', () => {
+      healthBoard.reportStoreOk();
+    });
     engine.on('store-error', (err) => {
       healthBoard.reportStoreError(err.message);
       node.warn(

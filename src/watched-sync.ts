@@ -384,7 +384,7 @@ export = function (RED: NodeAPI): void {
               .filter(Boolean)
               .join(': '),
             action: actionOf(r.change),
-            state: r.importing ? 'waiting-for-import' : 'retrying',
+            state: key === retries.attempting ? 'running' : r.importing ? 'waiting-for-import' : 'retrying',
             since: r.change.at,
             nextAttemptAt: r.nextAt,
             attempts: r.attempts + 1,

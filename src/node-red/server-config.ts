@@ -12,7 +12,8 @@ import { numberSetting } from './settings';
 import { useCatalog } from './status';
 import { originOf, registerTestConnection, text } from './test-connection';
 import type { HttpPlayerClient } from '../players/http-client';
-import type { ConnectionView } from '../sync/health';
+import { ConnectionView, healthBoard } from '../sync/health';
+import { PlayerError } from '../players/errors';
 import { boardPlayer, failureText, usePlayersBoard } from './players-board';
 
 /** How often a server that does not answer is asked again, for the Players board (its flow nodes ask anyway). */
@@ -102,10 +103,27 @@ export function registerServerConfig<
       lastFailureAt: client.lastFailureAt,
       lastFailure: failureText(client.lastFailure),
     }));
+    // The check, also when a call timed out: a server that does not answer its check in time is down.
     const check = (): Promise<unknown> =>
-      spec.check(client).then((info) => {
-        tracker.setVersion(info.version);
-      });
+      spec.check(client).then(
+        (info) => {
+          tracker.setVersion(info.version);
+        },
+        (err: unknown) => {
+          if (err instanceof PlayerError && err.code === 'timeout') client.noteReachable(false);
+          throw err;
+        },
+      );
+    let checking = false;
+    const checkOnce = (): void => {
+      if (checking || users.count === 0) return;
+      checking = true;
+      void check()
+        .catch(() => undefined) // the board says why
+        .finally(() => {
+          checking = false;
+        });
+    };
     const users = probeOnFirstUser(node, check, socket);
     const current = (): ConnectionView => {
       if (users.count === 0) return 'idle';
@@ -117,21 +135,29 @@ export function registerServerConfig<
       tracker.set(current());
     };
     const offReachability = client.onReachability(update);
+    // A failure is on the board at once; a call that timed out is checked (slow, or gone?).
+    const offFailure = client.onFailure((err) => {
+      healthBoard.changed();
+      if (err.code === 'timeout') checkOnce();
+    });
     const onSocket = (): void => {
       update();
       // The socket went: ask once whether the server went with it (down) or only its socket (polling); the socket
       // back while the server was down: ask whether the rest of it answers again.
       const ask = socket && (socket.state === 'polling' || (socket.up && client.reachable === false));
-      if (users.count > 0 && ask) void check().catch(() => undefined);
+      if (ask) checkOnce();
     };
     socket?.on('state', onSocket);
+    // Without its push socket (refused, or a server that has none), nothing else would notice the server going or
+    // coming back while no flow node calls it: checked every 30 s.
     const recheck = setInterval(() => {
-      if (users.count > 0 && client.reachable === false) void check().catch(() => undefined);
+      if (client.reachable === false || !socket?.up) checkOnce();
     }, RECHECK_MS);
     recheck.unref();
     node.on('close', () => {
       clearInterval(recheck);
       offReachability();
+      offFailure();
       socket?.off('state', onSocket);
     });
     node.register = (user) => {

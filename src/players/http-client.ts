@@ -46,8 +46,9 @@ export class HttpPlayerClient {
   /** Set by the first 401 where that means a dead credential: no further request is sent with it. */
   deadCredential?: PlayerError;
   /**
-   * Whether the server answered the last request that reached a verdict (true), or could not be reached, timed
-   * out or refused the credential (false); undefined before the first. For the Players board.
+   * Whether the server answered the last request that reached a verdict (true), or could not be reached, failed
+   * its TLS handshake or refused the credential (HTTP 401) (false); undefined before the first. A timeout alone
+   * does not say (a slow listing): the config node checks again. For the Players board.
    */
   reachable?: boolean;
   lastSuccessAt?: number;
@@ -55,6 +56,7 @@ export class HttpPlayerClient {
   /** The last request that failed, whatever the reason (kept after a success: the board shows the last failure). */
   lastFailure?: PlayerError;
   private readonly reachabilityListeners = new Set<(reachable: boolean) => void>();
+  private readonly failureListeners = new Set<(error: PlayerError) => void>();
   private readonly http?: AxiosInstance;
   private readonly configError?: PlayerError;
 
@@ -115,11 +117,22 @@ export class HttpPlayerClient {
       if (settings.deadOn401 && error.status === 401 && !options.anonymous) this.deadCredential = error;
       this.lastFailure = error;
       this.lastFailureAt = Date.now();
-      if (['unreachable', 'timeout', 'auth'].includes(error.code)) this.setReachable(false);
+      const down =
+        error.code === 'unreachable' ||
+        error.code === 'tls' ||
+        (error.code === 'auth' && error.status !== 403);
+      if (down) this.noteReachable(false);
+      for (const listener of [...this.failureListeners]) {
+        try {
+          listener(error);
+        } catch {
+          // a listener's fault is its own: the request's outcome stands
+        }
+      }
       throw error;
     }
     this.lastSuccessAt = Date.now();
-    this.setReachable(true);
+    this.noteReachable(true);
     return parseJsonBody(data, this.label, call, settings.fixes.protocol) as T;
   }
 
@@ -129,7 +142,14 @@ export class HttpPlayerClient {
     return () => this.reachabilityListeners.delete(listener);
   }
 
-  private setReachable(reachable: boolean): void {
+  /** Calls back on every failed request (its error holds no secret); returns the unsubscribe. */
+  onFailure(listener: (error: PlayerError) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** Whether the server answers, as a request (or a check that timed out) found. */
+  noteReachable(reachable: boolean): void {
     if (this.reachable === reachable) return;
     this.reachable = reachable;
     for (const listener of [...this.reachabilityListeners]) {

@@ -91,8 +91,21 @@ interface Work {
   at: number;
   /** Begun before a restart: checked on the player before it is sent again. */
   started: boolean;
-  /** Taken out of the queue by a person (the Players sidebar's "drop"): already finished as cancelled. */
-  dropped?: boolean;
+  /** Finished on this player (done, cancelled, or dropped by a person): no longer listed, dropped or sent. */
+  finished?: boolean;
+}
+
+/** A unit in flight, as the Players board sees it: what it waits for, and what ends that wait early. */
+interface Flight {
+  state: 'running' | 'deferred' | 'retrying';
+  /** Being sent to the player now: it can be neither dropped nor retried. */
+  sending: boolean;
+  wake?: () => void;
+  /** While deferred: who watches what. While retrying: when the next attempt is due, how many, and why. */
+  watching?: string;
+  retryAt?: number;
+  attempts?: number;
+  lastError?: string;
 }
 
 /** Who watches what, in a few words: "Anna: Alien (1979)", "The Office S02E03". */
@@ -177,14 +190,8 @@ class TargetRunner {
   private timer?: NodeJS.Timeout;
   deferred = false;
   retrying = false;
-  /** While deferred: who watches what. */
-  watching?: string;
-  /** While retrying: when the next attempt is due, how many there were, and why the last failed. */
-  retryAt?: number;
-  attempts = 0;
-  lastError?: string;
-  /** The units in flight: whether each is being sent now, and what ends its wait (deferral, backoff) early. */
-  private readonly flying = new Map<Work[], { sending: boolean; wake?: () => void }>();
+  /** The units in flight, each with what it waits for. */
+  private readonly flying = new Map<Work[], Flight>();
 
   constructor(
     private readonly engine: SyncEngine,
@@ -230,7 +237,7 @@ class TargetRunner {
 
   /** Every work of this player, for the Players board: in flight first (with why it waits), then in order. */
   *items(): IterableIterator<QueueItemView> {
-    const view = (w: Work, state: QueueItemView['state']): QueueItemView => {
+    const view = (w: Work, state: QueueItemView['state'], f?: Flight): QueueItemView => {
       const item: QueueItemView = {
         id: w.ids[0],
         what: w.item.path,
@@ -238,59 +245,53 @@ class TargetRunner {
         state,
         since: w.at,
       };
-      if (state === 'retrying') {
-        if (this.retryAt !== undefined) item.nextAttemptAt = this.retryAt;
-        item.attempts = this.attempts;
-        if (this.lastError !== undefined) item.reason = this.lastError;
+      if (f && state === 'retrying') {
+        if (f.retryAt !== undefined) item.nextAttemptAt = f.retryAt;
+        if (f.attempts !== undefined) item.attempts = f.attempts;
+        if (f.lastError !== undefined) item.reason = f.lastError;
       }
-      if (state === 'deferred' && this.watching !== undefined) item.watching = this.watching;
+      if (f && state === 'deferred' && f.watching !== undefined) item.watching = f.watching;
       return item;
     };
     for (const [unit, f] of this.flying) {
-      const state = f.sending
-        ? 'running'
-        : this.retrying
-          ? 'retrying'
-          : this.deferred
-            ? 'deferred'
-            : 'running';
-      for (const w of unit) if (!w.dropped) yield view(w, state);
+      const state = f.sending ? 'running' : f.state;
+      for (const w of unit) if (!w.finished) yield view(w, state, f);
     }
     for (const queue of [this.high, this.normal])
-      for (const unit of queue) for (const w of unit) if (!w.dropped) yield view(w, 'pending');
+      for (const unit of queue) for (const w of unit) if (!w.finished) yield view(w, 'pending');
     for (const w of this.staged.values()) yield view(w, 'pending');
   }
 
   /** Ends the wait of the unit in flight when it holds `id` and waits (deferred or retrying): it is tried now. */
   retryNow(id: string): boolean {
-    const f = this.flyingWith(id);
-    if (!f?.wake) return false;
-    f.wake();
+    const found = this.flyingWith(id);
+    if (!found?.flight.wake || found.flight.sending) return false;
+    found.flight.wake();
     return true;
   }
 
-  /** The unit in flight that holds the work `id`, if one does. */
-  private flyingWith(id: string): { sending: boolean; wake?: () => void; work: Work } | undefined {
-    for (const [unit, f] of this.flying) {
-      const work = unit.find((w) => w.ids[0] === id && !w.dropped);
-      if (work) return Object.assign(f, { work });
+  /** The unit in flight that holds the unfinished work `id`, if one does. */
+  private flyingWith(id: string): { unit: Work[]; flight: Flight; work: Work } | undefined {
+    for (const [unit, flight] of this.flying) {
+      const work = unit.find((w) => w.ids[0] === id && !w.finished);
+      if (work) return { unit, flight, work };
     }
     return undefined;
   }
 
   /**
-   * Takes a work out of the queue and finishes it as cancelled (the node reports it): a queued one, or the unit in
-   * flight while it waits; not one being sent to the player now.
+   * Takes a work out of the queue and finishes it as cancelled (the node reports it; the other players still get
+   * the change): a queued one, or one of the unit in flight while it waits; not one being sent to the player now.
    */
   drop(id: string): boolean {
     const finishDropped = (w: Work): void => {
-      w.dropped = true;
-      this.engine.finish(this.target, w, {
-        status: 'cancelled',
-        ok: false,
-        reason: DROPPED_REASON,
-        player: this.target.name,
-      });
+      this.engine.finish(
+        this.target,
+        w,
+        { status: 'cancelled', ok: false, reason: DROPPED_REASON, player: this.target.name },
+        { dropped: true },
+      );
+      w.finished = true;
     };
     for (const [key, w] of this.staged) {
       if (w.ids[0] !== id) continue;
@@ -301,14 +302,17 @@ class TargetRunner {
     }
     const inFlight = this.flyingWith(id);
     if (inFlight) {
-      if (inFlight.sending || !inFlight.wake) return false;
+      const { flight } = inFlight;
+      if (flight.sending || !flight.wake) return false;
       finishDropped(inFlight.work);
-      inFlight.wake();
+      // The wait ends only when nothing of the unit is left to wait for; the rest keeps its backoff.
+      if (inFlight.unit.every((w) => w.finished)) flight.wake();
+      else this.engine.progress();
       return true;
     }
     for (const queue of [this.high, this.normal]) {
       for (const unit of queue) {
-        const w = unit.find((x) => x.ids[0] === id && !x.dropped);
+        const w = unit.find((x) => x.ids[0] === id && !x.finished);
         if (!w) continue;
         finishDropped(w);
         this.engine.progress();
@@ -437,30 +441,25 @@ class TargetRunner {
   }
 
   private async process(batch: Work[]): Promise<void> {
-    const flight: { sending: boolean; wake?: () => void } = { sending: false };
+    const flight: Flight = { state: 'running', sending: false };
     this.flying.set(batch, flight);
     try {
       await this.processUnit(batch, flight);
     } finally {
       this.flying.delete(batch);
-      if (this.flying.size === 0) {
-        this.watching = undefined;
-        this.retryAt = undefined;
-        this.lastError = undefined;
-        this.attempts = 0;
-      }
     }
   }
 
-  private async processUnit(batch: Work[], flight: { sending: boolean; wake?: () => void }): Promise<void> {
+  private async processUnit(batch: Work[], flight: Flight): Promise<void> {
     const { options } = this.engine;
-    let live = this.uncancelled(batch.filter((w) => !w.dropped));
+    let live = this.uncancelled(batch.filter((w) => !w.finished));
     if (live.length === 0) return;
     let attempt = 0;
     while (!this.engine.closed()) {
-      // Dropped while it waited (already reported): the rest of the unit goes on.
-      live = live.filter((w) => !w.dropped);
+      // Finished while it waited (dropped by a person, already reported): the rest of the unit goes on.
+      live = live.filter((w) => !w.finished);
       if (live.length === 0) return;
+      flight.state = 'running';
       try {
         if (options.whilePlaying !== 'ignore') {
           const sessions = await this.target.playing();
@@ -478,14 +477,14 @@ class TargetRunner {
               return;
             }
             this.deferred = true;
-            this.watching = watchingText(sessions);
+            flight.state = 'deferred';
+            flight.watching = watchingText(sessions);
             this.engine.progress();
             await this.waitForPlaybackStop(flight);
             continue;
           }
         }
         this.deferred = false;
-        this.watching = undefined;
         this.retrying = false;
         const results = await this.engine.exclusive(async () => {
           // One after another, a player before this one may have failed while this one waited its turn.
@@ -540,11 +539,11 @@ class TargetRunner {
         }
         this.retrying = true;
         this.deferred = false;
-        this.watching = undefined;
         const delay = backoffDelay(attempt++, options.retryMinMs ?? 1000, options.retryMaxMs ?? 300000);
-        this.attempts = attempt;
-        this.retryAt = Date.now() + delay;
-        this.lastError = err instanceof Error ? err.message : String(err);
+        flight.state = 'retrying';
+        flight.attempts = attempt;
+        flight.retryAt = Date.now() + delay;
+        flight.lastError = err instanceof Error ? err.message : String(err);
         this.engine.progress();
         // The backoff is for a player that is down: one that comes back is asked at once.
         await this.waitFor(delay, (cb) => this.target.onBack?.(cb), flight);
@@ -552,7 +551,7 @@ class TargetRunner {
     }
   }
 
-  private waitForPlaybackStop(flight: { wake?: () => void }): Promise<void> {
+  private waitForPlaybackStop(flight: Flight): Promise<void> {
     return this.waitFor(
       this.engine.options.deferPollMs ?? 30000,
       (cb) => this.target.onPlaybackStop?.(cb),
@@ -564,7 +563,7 @@ class TargetRunner {
   private waitFor(
     ms: number,
     subscribe: (callback: () => void) => (() => void) | undefined,
-    flight: { wake?: () => void },
+    flight: Flight,
   ): Promise<void> {
     return new Promise((resolve) => {
       const state: { finished: boolean } = { finished: false };
@@ -604,6 +603,8 @@ interface EngineEvents {
   'target-done': [TargetOutcome];
   /** The store could not write (a full disk, a permission): the work goes on, but may not survive a crash. */
   'store-error': [Error];
+  /** The store wrote what was asked (after a store-error: it can write again). */
+  'store-ok': [];
   progress: [{ done: number; total: number; deferred: string[]; retrying: string[] }];
 }
 
@@ -743,9 +744,19 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     let wrote = false;
     for (const w of works) for (const id of w.ids) wrote = this.journal.start(id, target.key) || wrote;
     if (!wrote) return onDisk;
-    return this.journal.commit().catch((err: unknown) => {
-      this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
-    });
+    return this.commit();
+  }
+
+  /** The journal's writes on disk; a failure is told (store-error), and so is a success after one (store-ok). */
+  private commit(): Promise<void> {
+    return this.journal.commit().then(
+      () => {
+        this.emit('store-ok');
+      },
+      (err: unknown) => {
+        this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   }
 
   /** Whether a player's work on an entry is marked started (or done) in the journal. */
@@ -763,14 +774,16 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     return this.options.parallel ? work() : this.serial.run(work);
   }
 
-  finish(target: EngineTarget, work: Work, result: TargetResult): void {
+  /** A player is through with a work; `dropped`: a person took it out (it cancels the change on no other player). */
+  finish(target: EngineTarget, work: Work, result: TargetResult, how: { dropped?: boolean } = {}): void {
     // Work that ends after close (a redeploy aborted it) stays pending in the journal: the next engine does it.
     if (this.closedFlag) return;
+    work.finished = true;
     if (this.listenerCount('target-done') > 0)
       this.emit('target-done', { key: target.key, name: target.name, item: work.item, result });
     const outcomes: ItemOutcome[] = [];
     for (const id of work.ids) {
-      if (!result.ok && !this.options.continueOnError) this.cancelled.add(id);
+      if (!result.ok && !this.options.continueOnError && !how.dropped) this.cancelled.add(id);
       const entry = this.journal.complete(id, target.key, result);
       if (!entry || Object.values(entry.targets).some((s) => s !== 'done')) continue;
       this.cancelled.delete(id);
@@ -788,15 +801,10 @@ export class SyncEngine extends EventEmitter<EngineEvents> {
     }
     // Out only once its end is on disk: a crash after this never gives the same change out twice.
     this.finishing += outcomes.length;
-    void this.journal
-      .commit()
-      .catch((err: unknown) => {
-        this.emit('store-error', err instanceof Error ? err : new Error(String(err)));
-      })
-      .then(() => {
-        this.outbox.push(...outcomes);
-        if (!this.delivering) this.deliver();
-      });
+    void this.commit().then(() => {
+      this.outbox.push(...outcomes);
+      if (!this.delivering) this.deliver();
+    });
   }
 
   /**

@@ -196,11 +196,28 @@ export class HealthBoard extends EventEmitter<BoardEvents> {
   private results: ResultView[] = [];
   private seq = 0;
   private storeError?: { message: string; at: number };
+  private storeOkAt = 0;
 
-  /** A write of the store failed (a full disk, a permission): the health says so until Node-RED restarts. */
+  constructor() {
+    super();
+    this.setMaxListeners(0); // one per player-health node, and the push: as many as a user's flows hold
+  }
+
+  /** A write of the store failed (a full disk, a permission): not ready until a write succeeds again. */
   reportStoreError(message: string, at = Date.now()): void {
     this.storeError = { message: shown(message) ?? 'a write failed', at };
     this.changed();
+  }
+
+  /** A write of the store succeeded: after a failure, ready again (the failure stays shown, with its time). */
+  reportStoreOk(at = Date.now()): void {
+    const failing = this.storeFailing();
+    this.storeOkAt = at;
+    if (failing) this.changed();
+  }
+
+  private storeFailing(): boolean {
+    return this.storeError !== undefined && this.storeError.at >= this.storeOkAt;
   }
 
   /** A player's view, read at each snapshot; returns what takes it off the board. */
@@ -303,7 +320,7 @@ export class HealthBoard extends EventEmitter<BoardEvents> {
       store.lastError = this.storeError.message;
       store.lastErrorAt = this.storeError.at;
     }
-    const ready = players.every((p) => p.state !== 'down') && store.writable;
+    const ready = players.every((p) => p.state !== 'down') && store.writable && !this.storeFailing();
     return {
       ready,
       at: now,

@@ -271,6 +271,7 @@ export async function kodiScanUnder(
    */
   /** Whether a query failed (read through an object: it is set inside lookUp's awaits). */
   const lookUpState = { failed: false };
+  const lookUpFailed = (): boolean => lookUpState.failed;
   const lookUp = async (indexes: number[]): Promise<KodiItem[][]> => {
     const found: KodiItem[][] = [];
     for (let from = 0; from < indexes.length; from += LOOKUP_CHUNK) {
@@ -315,13 +316,14 @@ export async function kodiScanUnder(
       left = [];
     }
     let sent = scan.sent;
+    lookUpState.failed = false; // what counts is the lookup after this scan
     let found = await lookUp(left);
     // Kodi skips a folder its directory cache does not list yet ("does not exist - skipping scan"): a parent made
     // after Kodi last listed the folder above it, as a new bulk folder is. When the parent's scan brought in none
     // of the batch (as far as the library could be asked), listing the folder above refreshes that cache, and the
     // parent is scanned once more, before any child is scanned alone.
     let rescanned = false;
-    if (left.length > 1 && !lookUpState.failed && found.every((items) => items.length === 0)) {
+    if (left.length > 1 && !lookUpFailed() && found.every((items) => items.length === 0)) {
       const directory = typeof scan.directory === 'string' ? scan.directory : parent.playerPath;
       await listDirectory(conn, parentFolder(directory)).catch(() => undefined);
       const again = await kodiScan(player, parent, { ...options, verify: false });

@@ -123,7 +123,7 @@ export class RetryQueue {
   private timer?: NodeJS.Timeout;
   private running = false;
   /** Read through a method: it changes while a try awaits a player. */
-  private state = { closed: false };
+  private state: { closed: boolean; attempting?: string } = { closed: false };
 
   constructor(
     private readonly store: Collection<RetryRecord>,
@@ -160,19 +160,27 @@ export class RetryQueue {
     return out;
   }
 
-  /** A waiting retry is tried now, not at its time; false when there is no such retry. */
+  /** The retry being tried now, if one is: it can be neither dropped nor retried. */
+  get attempting(): string | undefined {
+    return this.state.attempting;
+  }
+
+  /** A waiting retry is tried now, not at its time; false when there is no such retry (or it is being tried). */
   retryNow(key: string, now = Date.now()): boolean {
     const record = this.store.get(key);
-    if (!record || this.isClosed()) return false;
+    if (!record || this.isClosed() || key === this.state.attempting) return false;
     if (record.nextAt > now) this.store.set(key, { ...record, nextAt: now });
     void this.runDue(now);
     return true;
   }
 
-  /** A waiting retry taken out (a person's "drop"); the record dropped, or undefined when there was none. */
+  /**
+   * A waiting retry taken out (a person's "drop"); the record dropped, or undefined when there was none or it is
+   * being tried now (its outcome is on its way).
+   */
   drop(key: string): RetryRecord | undefined {
     const record = this.store.get(key);
-    if (!record) return undefined;
+    if (!record || key === this.state.attempting) return undefined;
     this.store.delete(key);
     this.plan();
     return record;
@@ -247,10 +255,13 @@ export class RetryQueue {
     for (const [key, record] of due) {
       if (this.isClosed()) return;
       let outcome: { ok: boolean; reason?: string; importing?: boolean };
+      this.state.attempting = key;
       try {
         outcome = await this.attempt(record);
       } catch (err) {
         outcome = { ok: false, reason: (err as Error).message };
+      } finally {
+        this.state.attempting = undefined;
       }
       if (this.isClosed()) return;
       const now = this.store.get(key);

@@ -232,6 +232,31 @@ describe('Players board (flows, Jellyfin simulator)', function () {
     JSON.stringify(got).should.not.containEql(jellyfin.apiKey);
   });
 
+  it('player-health: idle after down (its flow nodes redeployed) is not "up"; one alert per outage', async function () {
+    const { healthBoard, PlayerTracker } = require('../../nodes/sync/health');
+    // A player on the board as a config node puts it there, its state driven by the test.
+    const tracker = new PlayerTracker(() => ({ id: 'attic', name: 'Attic Kodi', type: 'kodi' }));
+    const off = healthBoard.addPlayer('attic', () => tracker.view());
+    try {
+      tracker.set('websocket');
+      await load({ health: { alertAfter: 0.002 } }); // 120 ms
+      const got = [];
+      helper.getNode('health-1').on('input', (m) => {
+        if (m.payload.id === 'attic') got.push(`${m.topic}:${m.payload.state}`);
+      });
+      tracker.set('down');
+      await until(() => got.includes('down:down'), 'the alert');
+      tracker.set('idle'); // its last flow node redeployed: not known to be back
+      tracker.set('connecting');
+      tracker.set('down'); // still down
+      tracker.set('polling'); // back
+      await until(() => got.includes('up:polling'), 'the way back');
+      got.should.eql(['state:down', 'down:down', 'up:polling', 'state:polling']);
+    } finally {
+      off();
+    }
+  });
+
   it('no "down" message for a player back within the alert time', async function () {
     await load({ health: { alertAfter: 10 } });
     await playerIn('websocket');

@@ -195,6 +195,79 @@ describe('Players board (no Node-RED)', function () {
     through.map((t) => t.key).should.eql(['quick', 'busy']);
   });
 
+  it('"drop" on one player leaves the change to the others, even when a failure would cancel it there', async function () {
+    const a = fakePlayer('a');
+    const b = fakePlayer('b');
+    a.sessions = [{ kind: 'video', type: 'movie', title: 'Alien', paused: false }]; // a defers
+    b.reachable = false; // b retries
+    engine = new SyncEngine([a, b], options({ continueOnError: false }), openJournal(undefined, 'n'));
+    const done = new Promise((resolve) => engine.on('item-done', resolve));
+    engine.accept([{ path: '/m/A/', action: 'added' }], 'normal');
+    await until(() => itemsOf(engine, 'a')[0]?.state === 'deferred', 'a deferring');
+    const [item] = await until(() => {
+      const items = itemsOf(engine, 'b');
+      return items[0]?.state === 'retrying' ? items : undefined;
+    }, 'b retrying');
+    engine.drop('b', item.id).should.be.true();
+    // Playback on a ends: a still gets the change (a failure on b would have cancelled it there).
+    a.sessions = [];
+    a.stop();
+    const outcome = await done;
+    outcome.results.a.status.should.equal('verified');
+    outcome.results.b.should.containDeep({ status: 'cancelled', reason: DROPPED_REASON });
+    a.applied.should.eql(['/m/A/']);
+  });
+
+  it('"drop" of one change of a batch waiting out its backoff leaves the rest waiting (no extra try)', async function () {
+    const player = fakePlayer('den');
+    player.reachable = false;
+    let tries = 0;
+    // New folders under one parent go as one unit (one scan of the parent, for a Kodi).
+    player.applyUnderParent = async (parent, items) => {
+      tries++;
+      return Promise.all(items.map((item) => player.apply(item)));
+    };
+    engine = new SyncEngine(
+      [player],
+      options({ whilePlaying: 'ignore', parentThreshold: 2 }),
+      openJournal(undefined, 'n'),
+    );
+    const outcomes = [];
+    engine.on('item-done', (o) => outcomes.push(o));
+    // Two changes in one window: one unit (Promise.all of both), retrying together.
+    engine.accept(
+      [
+        { path: '/m/A/', action: 'added' },
+        { path: '/m/B/', action: 'added' },
+      ],
+      'normal',
+    );
+    const items = await until(() => {
+      const all = itemsOf(engine, 'den');
+      return all.length === 2 && all.every((i) => i.state === 'retrying') ? all : undefined;
+    }, 'both retrying');
+    const before = tries;
+    engine.drop('den', items[0].id).should.be.true();
+    await until(() => outcomes.length === 1, 'the dropped one reported');
+    itemsOf(engine, 'den')
+      .map((i) => [i.what, i.state])
+      .should.eql([[items[1].what, 'retrying']]);
+    tries.should.equal(before, 'not tried again for the drop');
+    engine.drop('den', items[0].id).should.be.false('already finished');
+  });
+
+  it('is not ready while the store fails to write, and ready again after a good write', function () {
+    const board = new HealthBoard();
+    board.addStore('s', () => ({ dir: '/x', writable: true }));
+    board.snapshot().ready.should.be.true();
+    board.reportStoreError('ENOSPC: no space left on device', 1000);
+    board.snapshot().ready.should.be.false();
+    board.reportStoreOk(2000);
+    const snap = board.snapshot();
+    snap.ready.should.be.true();
+    snap.store.should.containDeep({ lastError: 'ENOSPC: no space left on device', lastErrorAt: 1000 });
+  });
+
   it('words who watches what for movies and episodes', function () {
     watchingText([
       {

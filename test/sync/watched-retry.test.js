@@ -98,6 +98,37 @@ describe('watched-sync retries (no Node-RED)', function () {
     q.close();
   });
 
+  it('retry now and drop: refused for the retry being tried now (its outcome is on its way), kept for the others', async function () {
+    let release;
+    const tried = [];
+    const q = new RetryQueue(
+      store,
+      [{ prefix: '', retries: -1, delayS: 3600 }],
+      (record) => {
+        tried.push(record.target);
+        return record.target === 'kodi' ? new Promise((resolve) => (release = resolve)) : { ok: false };
+      },
+      () => {},
+    );
+    q.failed('kodi', change(), 'down');
+    q.failed('plex', change(), 'not found', undefined, Date.now(), true);
+    const [[kodiKey], [plexKey]] = q.entries();
+    q.list()[1].importing.should.be.true();
+    q.retryNow(kodiKey).should.be.true();
+    await new Promise((resolve) => setImmediate(resolve));
+    q.attempting.should.equal(kodiKey);
+    (q.drop(kodiKey) === undefined).should.be.true('being tried: not dropped');
+    q.retryNow(kodiKey).should.be.false('being tried: not tried twice');
+    q.drop(plexKey).target.should.equal('plex');
+    (q.drop(plexKey) === undefined).should.be.true('gone already');
+    release({ ok: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    (q.attempting === undefined).should.be.true();
+    q.size.should.equal(0);
+    tried.should.eql(['kodi']);
+    q.close();
+  });
+
   it('kept in the store as plain data and read back checked: a damaged record is dropped, not used', async function () {
     const q = new RetryQueue(
       store,

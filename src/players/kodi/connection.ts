@@ -38,6 +38,8 @@ interface Events {
   notification: [KodiNotification];
   /** A line for the debug log (ignored frames). */
   debug: [string];
+  /** A request failed (the error holds no secret). */
+  failure: [PlayerError];
 }
 
 /** The largest WebSocket frame accepted: Kodi's notifications are a few hundred bytes. */
@@ -159,6 +161,7 @@ export class KodiConnection extends EventEmitter<Events> {
       if (err instanceof PlayerError) {
         this.lastFailure = err;
         this.lastFailureAt = Date.now();
+        this.emit('failure', err);
       }
       if (err instanceof PlayerError && ['unreachable', 'timeout', 'auth', 'protocol'].includes(err.code)) {
         this.httpOk = false;
