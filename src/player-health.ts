@@ -9,7 +9,7 @@ import { ConnectionView, PlayerView, healthBoard } from './sync/health';
 import { usePlayersBoard } from './node-red/players-board';
 import { handleInput } from './node-red/flow-node';
 import { numberSetting } from './node-red/settings';
-import { done, failed, useCatalog, waiting } from './node-red/status';
+import { done, failed, statusText, useCatalog, waiting } from './node-red/status';
 
 /** The longest "alert after": a week (a timer cannot wait much longer than 24 days). */
 const MAX_MINUTES = 10080;
@@ -54,15 +54,16 @@ export = function (RED: NodeAPI): void {
       ...(p.lastFailureAt !== undefined ? { lastFailureAt: new Date(p.lastFailureAt).toISOString() } : {}),
     });
 
+    /** Red with the players down; yellow while one answers without pushing (or is being reached); green. */
     const showStatus = (players: PlayerView[]): void => {
       const active = players.filter((p) => p.state !== 'idle');
       const downs = active.filter((p) => p.state === 'down');
-      if (downs.length > 0) node.status(failed(`${downs.map((p) => p.name).join(', ')} down`));
-      else if (active.some((p) => p.state !== 'websocket'))
-        node.status(
-          waiting(`${active.length - active.filter((p) => p.state === 'websocket').length} polling`),
-        );
-      else node.status(done(`${active.length} up`));
+      const waitingOn = active.filter((p) => p.state !== 'websocket' && p.state !== 'down');
+      if (downs.length > 0)
+        node.status(failed(statusText('playersDown', { names: downs.map((p) => p.name).join(', ') })));
+      else if (waitingOn.length > 0)
+        node.status(waiting(statusText('playersWaiting', { count: waitingOn.length })));
+      else node.status(done(statusText('playersUp', { count: active.length })));
     };
 
     /** The "down" message, once the player has been down for the alert time. */

@@ -50,7 +50,10 @@ export type StatusKey =
   | 'journal'
   | 'badInput'
   | 'testEvent'
-  | 'ignored';
+  | 'ignored'
+  | 'playersDown'
+  | 'playersWaiting'
+  | 'playersUp';
 
 export function statusText(key: StatusKey, vars: Record<string, string | number> = {}): string {
   return catalogText('status', key, vars);
