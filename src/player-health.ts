@@ -55,15 +55,22 @@ export = function (RED: NodeAPI): void {
     });
 
     /** Red with the players down; yellow while one answers without pushing (or is being reached); green. */
+    // Shown only when it changes: the board changes with every result of a burst.
+    let shown = '';
     const showStatus = (players: PlayerView[]): void => {
       const active = players.filter((p) => p.state !== 'idle');
       const downs = active.filter((p) => p.state === 'down');
       const waitingOn = active.filter((p) => p.state !== 'websocket' && p.state !== 'down');
-      if (downs.length > 0)
-        node.status(failed(statusText('playersDown', { names: downs.map((p) => p.name).join(', ') })));
-      else if (waitingOn.length > 0)
-        node.status(waiting(statusText('playersWaiting', { count: waitingOn.length })));
-      else node.status(done(statusText('playersUp', { count: active.length })));
+      const status =
+        downs.length > 0
+          ? failed(statusText('playersDown', { names: downs.map((p) => p.name).join(', ') }))
+          : waitingOn.length > 0
+            ? waiting(statusText('playersWaiting', { count: waitingOn.length }))
+            : done(statusText('playersUp', { count: active.length }));
+      const key = `${status.fill ?? ''}|${status.text ?? ''}`;
+      if (key === shown) return;
+      shown = key;
+      node.status(status);
     };
 
     /** The "down" message, once the player has been down for the alert time. */
