@@ -18,8 +18,8 @@ import type { PlayerError } from '../players/errors';
 
 export const COMMS_TOPIC = 'player-sync/players';
 const PUBLISH_EVERY_MS = 500;
-/** The longest queue or item id taken from a request. */
-const MAX_ID = 1000;
+/** The longest queue or item id taken from a request (a watched-sync retry key is at most 2,000 characters). */
+const MAX_ID = 2100;
 
 /** The admin apps the routes are on already (a test harness makes one per start). */
 const routed = new WeakSet();
