@@ -55,7 +55,7 @@ export = function (RED: NodeAPI): void {
     });
 
     /** Red with the players down; yellow while one answers without pushing (or is being reached); green. */
-    // Shown only when it changes: the board changes with every result of a burst.
+    // Shown only when it changes (a version coming in changes no status).
     let shown = '';
     const showStatus = (players: PlayerView[]): void => {
       const active = players.filter((p) => p.state !== 'idle');
@@ -127,7 +127,7 @@ export = function (RED: NodeAPI): void {
       }
       showStatus(players);
     };
-    healthBoard.on('change', look);
+    healthBoard.on('players', look);
     // The config nodes start before the flow nodes: their players are on the board already.
     look();
 
@@ -140,7 +140,7 @@ export = function (RED: NodeAPI): void {
     );
     node.on('close', () => {
       closed = true;
-      healthBoard.off('change', look);
+      healthBoard.off('players', look);
       for (const s of seen.values()) clearTimeout(s.timer);
       seen.clear();
     });

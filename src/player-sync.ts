@@ -172,32 +172,18 @@ export = function (RED: NodeAPI): void {
     });
     // On the Players board: this node's queue per player, with "retry now" and "drop", and every result.
     const nodeName = def.name || 'player-sync';
-    const queueId = (key: string): string => `${node.id}/${key}`;
-    const keyOf = (queue: string): string | undefined =>
-      queue.startsWith(`${node.id}/`) ? queue.slice(node.id.length + 1) : undefined;
     const offBoard = healthBoard.addQueues(node.id, {
       views: () =>
-        engine.queues().map((q) =>
-          queueView(
-            {
-              id: queueId(q.key),
-              node: node.id,
-              nodeType: 'player-sync',
-              nodeName,
-              player: q.key,
-              playerName: q.name,
-            },
-            q.items(),
+        engine
+          .queues()
+          .map((q) =>
+            queueView(
+              { node: node.id, nodeType: 'player-sync', nodeName, player: q.key, playerName: q.name },
+              q.items(),
+            ),
           ),
-        ),
-      retryNow: (queue, item) => {
-        const key = keyOf(queue);
-        return key !== undefined && engine.retryNow(key, item);
-      },
-      drop: (queue, item) => {
-        const key = keyOf(queue);
-        return key !== undefined && engine.drop(key, item);
-      },
+      retryNow: (player, item) => engine.retryNow(player, item),
+      drop: (player, item) => engine.drop(player, item),
     });
     engine.on('progress', () => {
       healthBoard.changed();

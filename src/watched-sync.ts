@@ -347,7 +347,8 @@ export = function (RED: NodeAPI): void {
       ]);
       return { ok: true };
     };
-    const retries = new RetryQueue(retryStore, retryPolicies(def.retries), retry, (record) => {
+    /** A retry given up (its tries ran out: `retry` says so; or a person dropped it): output 2, with why. */
+    const sendGivenUp = (record: RetryRecord, reason: string, retry?: WatchedResult['retry']): void => {
       const target = targets.find((t) => t.key === record.target);
       node.send([
         null,
@@ -361,19 +362,24 @@ export = function (RED: NodeAPI): void {
                 playerType: target?.playerType,
                 status: 'failed',
                 sent: [],
-                reason: `gave up after ${record.attempts + 1} tries: ${record.reason}`,
-                retry: { attempts: record.attempts, gaveUp: true },
+                reason,
+                ...(retry ? { retry } : {}),
               },
             ],
           },
         },
       ]);
+    };
+    const retries = new RetryQueue(retryStore, retryPolicies(def.retries), retry, (record) => {
+      sendGivenUp(record, `gave up after ${record.attempts + 1} tries: ${record.reason}`, {
+        attempts: record.attempts,
+        gaveUp: true,
+      });
     });
     retries.plan();
 
     // On the Players board: the retries waiting per player (for an import there, or for the player), with "retry
     // now" and "drop"; a dropped one comes out on output 2, as one that ran out of tries does.
-    const queueId = (key: string): string => `${node.id}/${key}`;
     const offBoard = healthBoard.addQueues(node.id, {
       views: () => {
         const byTarget = new Map<string, QueueItemView[]>(targets.map((t) => [t.key, []]));
@@ -393,46 +399,17 @@ export = function (RED: NodeAPI): void {
         }
         return targets.map((t) =>
           queueView(
-            {
-              id: queueId(t.key),
-              node: node.id,
-              nodeType: 'watched-sync',
-              nodeName,
-              player: t.key,
-              playerName: t.name,
-            },
+            { node: node.id, nodeType: 'watched-sync', nodeName, player: t.key, playerName: t.name },
             byTarget.get(t.key) ?? [],
           ),
         );
       },
-      retryNow: (queue, item) =>
-        queue.startsWith(`${node.id}/`) &&
-        retries.entries().some(([k]) => k === item) &&
-        retries.retryNow(item),
-      drop: (queue, item) => {
-        if (!queue.startsWith(`${node.id}/`)) return false;
+      retryNow: (player, item) => retries.get(item)?.target === player && retries.retryNow(item),
+      drop: (player, item) => {
+        if (retries.get(item)?.target !== player) return false;
         const record = retries.drop(item);
-        if (!record) return false;
-        const target = targets.find((t) => t.key === record.target);
-        node.send([
-          null,
-          {
-            topic: 'failed',
-            payload: {
-              change: plainChange(record.change),
-              results: [
-                {
-                  player: target?.name ?? record.target,
-                  playerType: target?.playerType,
-                  status: 'failed',
-                  sent: [],
-                  reason: DROPPED_REASON,
-                },
-              ],
-            },
-          },
-        ]);
-        return true;
+        if (record) sendGivenUp(record, DROPPED_REASON);
+        return record !== undefined;
       },
     });
 

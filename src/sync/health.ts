@@ -8,6 +8,7 @@
  * Knows nothing of Node-RED.
  */
 import { EventEmitter } from 'node:events';
+import { cleanText } from '../core/values';
 
 export type PlayerKind = 'kodi' | 'jellyfin' | 'plex';
 
@@ -58,7 +59,7 @@ export interface QueueCounts {
 }
 
 export interface QueueView {
-  /** Unique on the board: the node's id and the player's key. */
+  /** Unique on the board: `<node id>/<player key>` (a Node-RED id holds no "/"). */
   id: string;
   node: string;
   nodeType: string;
@@ -73,13 +74,13 @@ export interface QueueView {
   more: number;
 }
 
-/** A queue's node as the board sees it: its views, and what its buttons do. */
+/** A queue's node as the board sees it: its views (one per player), and what its buttons do. */
 export interface QueueSource {
   views(): QueueView[];
-  /** Runs a waiting item now; false when there is no such item or it is not waiting. */
-  retryNow(queue: string, item: string): boolean;
-  /** Takes an item out of the queue (its node reports it dropped); false when it cannot be (already running). */
-  drop(queue: string, item: string): boolean;
+  /** Runs a waiting item of `player`'s queue now; false when there is no such item or it is not waiting. */
+  retryNow(player: string, item: string): boolean;
+  /** Takes an item out of `player`'s queue (its node reports it dropped); false when it cannot be (being sent). */
+  drop(player: string, item: string): boolean;
 }
 
 /** How a result is filed in the list. */
@@ -133,10 +134,8 @@ const MAX_TEXT = 300;
 
 /** A text fit to show: a string, without control characters, at most MAX_TEXT long. */
 export function shown(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return clean === '' ? undefined : clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1)}…` : clean;
+  const clean = cleanText(value);
+  return clean !== undefined && clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1)}…` : clean;
 }
 
 /** Items with something to say first: retrying, waiting for an import, deferred, running, then pending. */
@@ -150,7 +149,7 @@ const ORDER: Record<QueueItemState, number> = {
 
 /** A queue's view from all its items: counted, the first MAX_QUEUE_ITEMS listed in order of interest. */
 export function queueView(
-  base: Omit<QueueView, 'counts' | 'items' | 'more'>,
+  base: Omit<QueueView, 'id' | 'counts' | 'items' | 'more'>,
   items: Iterable<QueueItemView>,
   extraPending = 0,
 ): QueueView {
@@ -171,7 +170,13 @@ export function queueView(
   }
   listed.sort((a, b) => ORDER[a.state] - ORDER[b.state]);
   const shownItems = listed.slice(0, MAX_QUEUE_ITEMS);
-  return { ...base, counts, items: shownItems, more: total - shownItems.length };
+  return {
+    id: `${base.node}/${base.player}`,
+    ...base,
+    counts,
+    items: shownItems,
+    more: total - shownItems.length,
+  };
 }
 
 /** How a player-sync result is filed: a verified removal is "removed"; what was not checked is "not verified". */
@@ -187,6 +192,8 @@ export function outcomeOf(status: string, action?: string, ok?: boolean): Result
 interface BoardEvents {
   /** Something on the board changed: a snapshot now differs from the last. */
   change: [];
+  /** A player came, went, or changed its state or version (also a `change`). */
+  players: [];
 }
 
 export class HealthBoard extends EventEmitter<BoardEvents> {
@@ -223,11 +230,11 @@ export class HealthBoard extends EventEmitter<BoardEvents> {
   /** A player's view, read at each snapshot; returns what takes it off the board. */
   addPlayer(id: string, view: () => PlayerView): () => void {
     this.players.set(id, view);
-    this.changed();
+    this.playersChanged();
     return () => {
       if (this.players.get(id) !== view) return;
       this.players.delete(id);
-      this.changed();
+      this.playersChanged();
     };
   }
 
@@ -265,29 +272,33 @@ export class HealthBoard extends EventEmitter<BoardEvents> {
     this.changed();
   }
 
+  /** "Retry now" on an item of a queue (by the queue's id, as its view gives it). */
   retryNow(queue: string, item: string): boolean {
-    const source = this.sourceOf(queue);
-    const ok = source?.retryNow(queue, item) ?? false;
-    if (ok) this.changed();
-    return ok;
+    return this.act(queue, (source, player) => source.retryNow(player, item));
   }
 
+  /** "Drop" an item of a queue (by the queue's id, as its view gives it). */
   drop(queue: string, item: string): boolean {
-    const source = this.sourceOf(queue);
-    const ok = source?.drop(queue, item) ?? false;
-    if (ok) this.changed();
-    return ok;
+    return this.act(queue, (source, player) => source.drop(player, item));
   }
 
-  private sourceOf(queue: string): QueueSource | undefined {
-    for (const source of this.queues.values()) {
-      if (source.views().some((v) => v.id === queue)) return source;
-    }
-    return undefined;
+  /** A button's action on the node the queue id names (`<node>/<player>`), without listing any queue. */
+  private act(queue: string, action: (source: QueueSource, player: string) => boolean): boolean {
+    const at = queue.indexOf('/');
+    const source = at > 0 ? this.queues.get(queue.slice(0, at)) : undefined;
+    const ok = source !== undefined && action(source, queue.slice(at + 1));
+    if (ok) this.changed();
+    return ok;
   }
 
   changed(): void {
     this.emit('change');
+  }
+
+  /** A player's state (or the list of players) changed: heard by those who watch the players alone. */
+  playersChanged(): void {
+    this.emit('players');
+    this.changed();
   }
 
   /** Every player, without the rest of the snapshot (cheap: for watching the players alone). */
@@ -355,14 +366,14 @@ export class PlayerTracker {
     if (state === this.current) return;
     this.current = state;
     this.sinceAt = now;
-    this.board.changed();
+    this.board.playersChanged();
   }
 
   setVersion(version: string | undefined): void {
     const clean = shown(version);
     if (clean === undefined || clean === this.version) return;
     this.version = clean;
-    this.board.changed();
+    this.board.playersChanged();
   }
 
   view(): PlayerView {

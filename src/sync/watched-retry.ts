@@ -150,6 +150,11 @@ export class RetryQueue {
     return this.entries().map(([, r]) => r);
   }
 
+  /** The waiting retry of `key`, if there is one. */
+  get(key: string): RetryRecord | undefined {
+    return this.store.get(key);
+  }
+
   /** All waiting retries with their keys (what "retry now" and "drop" name). */
   entries(): [string, RetryRecord][] {
     const out: [string, RetryRecord][] = [];
