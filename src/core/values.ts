@@ -12,3 +12,11 @@ export function chunks<T>(values: readonly T[], size: number): T[][] {
   for (let at = 0; at < values.length; at += size) out.push(values.slice(at, at + size));
   return out;
 }
+
+/** A text from outside, fit to show: a string, its control characters made spaces, trimmed; undefined when blank. */
+export function cleanText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return clean === '' ? undefined : clean;
+}

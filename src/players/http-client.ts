@@ -10,6 +10,7 @@ import { checkBaseUrl } from './http-endpoint';
 import { DEFAULT_LISTING_BYTES, SMALL_ANSWER_BYTES } from './limits';
 import { encodeQuery } from './query';
 import { decode } from './shape';
+import { cleanText } from '../core/values';
 
 export interface RequestOptions {
   params?: Record<string, string | number | boolean | undefined>;
@@ -180,10 +181,7 @@ export class HttpPlayerClient {
 
 /** A name or version a server gave, fit to show: text, short, without control characters. */
 export function shownText(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
-  return clean === '' ? undefined : clean.slice(0, 100);
+  return cleanText(value)?.slice(0, 100);
 }
 
 /**
