@@ -5,9 +5,9 @@
 'use strict';
 const { SyncEngine } = require('../nodes/sync/engine');
 const { openJournal } = require('../nodes/sync/journal');
-const { plainItem } = require('../nodes/core/change');
 const { HealthBoard, healthBoard, queueView } = require('../nodes/sync/health');
 const { usePlayersBoard } = require('../nodes/node-red/players-board');
+const { player, items: storeItems, OPTIONS } = require('./store');
 
 const COUNT = Number(process.env.BENCH_BOARD_CHANGES || 10000);
 const now = () => Number(process.hrtime.bigint() / 1000n) / 1000; // ms
@@ -15,42 +15,14 @@ const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(
 const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function player(key, hold) {
-  return {
-    key,
-    name: key,
-    apply(item, signal) {
-      const result = {
-        status: 'verified',
-        ok: true,
-        player: key,
-        playerType: 'kodi',
-        action: 'scan',
-        libraryPath: item.path,
-        playerPath: item.path,
-        items: [],
-        sent: [],
-        tookMs: 0,
-      };
-      if (!hold) return Promise.resolve(result);
-      return new Promise((resolve) => signal.addEventListener('abort', () => resolve(result)));
-    },
-    playing: () => Promise.resolve([]),
-  };
-}
-
-const OPTIONS = { batchWindowMs: 10, whilePlaying: 'defer', parallel: true, continueOnError: true };
-const items = () =>
-  Array.from({ length: COUNT }, (_, i) =>
-    plainItem({ path: `/movies/Board Movie ${i} (2000)/`, action: 'added', type: 'movie' }, 'bench'),
-  );
+const items = () => storeItems(COUNT);
 
 /** The engine's queues on `board`, as player-sync puts them there; `all` lists every item (no cap). */
 function onBoard(board, engine, all = false) {
   return board.addQueues('bench', {
     views: () =>
       engine.queues().map((q) => {
-        const base = { id: `bench/${q.key}`, node: 'bench', nodeType: 'player-sync', nodeName: 'bench' };
+        const base = { node: 'bench', nodeType: 'player-sync', nodeName: 'bench' };
         const view = queueView({ ...base, player: q.key, playerName: q.name }, q.items());
         return all ? { ...view, items: [...q.items()], more: 0 } : view;
       }),

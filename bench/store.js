@@ -44,8 +44,9 @@ function player(key, hold = false) {
 
 const OPTIONS = { batchWindowMs: 10, whilePlaying: 'defer', parallel: true, continueOnError: true };
 
-const items = () =>
-  Array.from({ length: COUNT }, (_, i) =>
+/** `count` new movie folders, as change items. */
+const items = (count = COUNT) =>
+  Array.from({ length: count }, (_, i) =>
     plainItem(
       { path: `/movies/Bench Movie ${i} (${1950 + (i % 70)})/`, action: 'added', type: 'movie' },
       'bench',
@@ -173,4 +174,4 @@ async function storeRows() {
   }
 }
 
-module.exports = { storeRows };
+module.exports = { storeRows, player, items, OPTIONS };
