@@ -240,6 +240,29 @@ class RealKodi {
     return body.result;
   }
 
+  /**
+   * A movie made by addMovie, into Kodi's library by a scan of its folder, the folder above listed first (Kodi skips a
+   * folder its directory cache does not list yet); resolves with its library row once Kodi lists it.
+   */
+  async scanIn(movie, what, limitMs) {
+    const above = path.dirname(movie.folder.replace(/\/$/, '')) + '/';
+    await this.rpc('Files.GetDirectory', { directory: above, media: 'video' });
+    await this.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
+    let row;
+    await this.until(
+      async () => {
+        const { movies } = await this.rpc('VideoLibrary.GetMovies', {
+          filter: { field: 'path', operator: 'is', value: movie.folder },
+        });
+        row = movies && movies[0];
+        return row !== undefined;
+      },
+      what,
+      limitMs,
+    );
+    return row;
+  }
+
   /** A movie folder with a stand-in video and an NFO; returns its folder and file paths. */
   addMovie(title, year, { dir = this.movies, video = 'fake video' } = {}) {
     const folder = path.join(dir, `${title} (${year})`) + '/';

@@ -10,7 +10,7 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startNodeRed } = require('../lib/start-server');
+const { startNodeRed, playersEnv } = require('../lib/start-server');
 const { launchChromium, missingChromiumPackages, artifactPath } = require('../lib/browser');
 const { sharedKodi, missingKodiPackages } = require('../kodi-real/kodi-harness');
 const { skipUnlessInstalled } = require('../lib/skips');
@@ -81,15 +81,7 @@ describe('the editor in Chromium', function () {
     );
     // The examples' config nodes point at the real Kodi and the simulators, as a user's would at theirs.
     nr = await startNodeRed({
-      KODI_HOST: '127.0.0.1',
-      KODI_HTTP_PORT: String(kodi.httpPort),
-      KODI_WS_PORT: String(kodi.wsPort),
-      KODI_USERNAME: kodi.username,
-      KODI_PASSWORD: kodi.password,
-      JELLYFIN_URL: jellyfin.url,
-      JELLYFIN_API_KEY: jellyfin.apiKey,
-      PLEX_URL: plex.url,
-      PLEX_TOKEN: plex.token,
+      ...playersEnv({ kodi, jellyfin, plex }),
       PLAYER_SYNC_SETTINGS: JSON.stringify({
         plexTvUrl: tv.url,
         plexClientsUrl: tv.url,

@@ -41,16 +41,7 @@ describe('library-changes with a real Kodi', function () {
   async function scanIn(title) {
     const movie = kodi.addMovie(title, YEAR);
     made[title] = movie;
-    await kodi.rpc('Files.GetDirectory', { directory: kodi.movies, media: 'video' });
-    await kodi.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
-    const [row] = await until(
-      async () => {
-        const rows = await inFolder(movie.folder);
-        return rows.length > 0 ? rows : undefined;
-      },
-      `${title} in the library`,
-      2 * LIMIT_MS,
-    );
+    const row = await kodi.scanIn(movie, `${title} in the library`, 2 * LIMIT_MS);
     await until(async () => !(await scanning()), `the scan of ${title} to end`, LIMIT_MS);
     movie.movieid = row.movieid;
     return movie;

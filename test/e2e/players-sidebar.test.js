@@ -11,7 +11,7 @@
 require('should');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startNodeRed } = require('../lib/start-server');
+const { startNodeRed, playersEnv } = require('../lib/start-server');
 const { launchChromium, missingChromiumPackages, artifactPath } = require('../lib/browser');
 const { sharedKodi, missingKodiPackages } = require('../kodi-real/kodi-harness');
 const { skipUnlessInstalled } = require('../lib/skips');
@@ -179,15 +179,7 @@ describe('the Players sidebar in Chromium', function () {
     plex.addSection('Movies', 'movie', [MOVIES]);
     // The examples' config nodes point at the real Kodi and the simulators until the test's flows replace them.
     nr = await startNodeRed({
-      KODI_HOST: '127.0.0.1',
-      KODI_HTTP_PORT: String(kodi.httpPort),
-      KODI_WS_PORT: String(kodi.wsPort),
-      KODI_USERNAME: kodi.username,
-      KODI_PASSWORD: kodi.password,
-      JELLYFIN_URL: jellyfin.url,
-      JELLYFIN_API_KEY: jellyfin.apiKey,
-      PLEX_URL: plex.url,
-      PLEX_TOKEN: plex.token,
+      ...playersEnv({ kodi, jellyfin, plex }),
     });
     // The test's flows are all the flows (a full deploy, as the editor's): the board then holds just its players.
     const res = await fetch(`${nr.url}/flows`, {
@@ -648,18 +640,7 @@ describe('the Players sidebar in Chromium', function () {
     const rel = `${path.basename(later.folder)}/${path.basename(later.file)}`;
     jellyfin.addFile(`${MOVIES}/${rel}`, 'Sidebar Later');
     plex.addFile(`${MOVIES}/${rel}`, 'Sidebar Later');
-    await kodi.rpc('Files.GetDirectory', { directory: kodi.movies, media: 'video' });
-    await kodi.rpc('VideoLibrary.Scan', { directory: clip.folder, showdialogs: false });
-    const [{ movieid }] = await until(
-      async () => {
-        const { movies } = await kodi.rpc('VideoLibrary.GetMovies', {
-          filter: { field: 'path', operator: 'is', value: clip.folder },
-        });
-        return movies && movies.length > 0 ? movies : undefined;
-      },
-      'the clip in the library',
-      LIMIT_MS,
-    );
+    const { movieid } = await kodi.scanIn(clip, 'the clip in the library', LIMIT_MS);
     await rowTurns('ps-kodi', 'websocket');
     const change = `${MOVIES}/${path.basename(later.folder)}/`;
     const queue = queueOf(ALL, 'ps-kodi');

@@ -45,18 +45,7 @@ describe('watch-activity with a real Kodi', function () {
     const movie = kodi.addMovie(title, 2020, { video: { copyFrom: kodi.clip() } });
     // In the library, as a movie of its own (Kodi then names it by its title, not its file). Listing the parent
     // first: Kodi skips a folder its directory cache does not list yet (a folder made after it last looked).
-    await kodi.rpc('Files.GetDirectory', { directory: kodi.movies, media: 'video' });
-    await kodi.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
-    const inLibrary = await until(
-      async () => {
-        const { movies } = await kodi.rpc('VideoLibrary.GetMovies', {
-          filter: { field: 'path', operator: 'is', value: movie.folder },
-        });
-        return movies && movies.length > 0 ? movies : undefined;
-      },
-      'the clip in the library',
-      2 * LIMIT_MS,
-    );
+    const inLibrary = await kodi.scanIn(movie, 'the clip in the library', 2 * LIMIT_MS);
     await helper.unload();
     await helper.load(
       [nodes.kodiPlayer, nodes.pathMappings, nodes.watchActivity],
@@ -86,7 +75,7 @@ describe('watch-activity with a real Kodi', function () {
       { kodi: { username: kodi.username, password: kodi.password } },
     );
     await until(() => helper.getNode('kodi').connection.websocketUp, 'the WebSocket', LIMIT_MS);
-    return { movie, movieid: inLibrary[0].movieid };
+    return { movie, movieid: inLibrary.movieid };
   };
 
   it('play, pause, resume, seek past 85 %, stop: the five events, and the watched time', async function () {

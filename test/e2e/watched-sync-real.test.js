@@ -30,18 +30,7 @@ describe('watched-sync with a real Kodi', function () {
     // Two movies in the real Kodi's library (scanned in), the same two in the simulators.
     for (const title of ['Synced Watch', 'Synced Resume', 'Synced Crash']) {
       const movie = kodi.addMovie(title, 2021);
-      await kodi.rpc('Files.GetDirectory', { directory: kodi.movies, media: 'video' });
-      await kodi.rpc('VideoLibrary.Scan', { directory: movie.folder, showdialogs: false });
-      const [found] = await until(
-        async () => {
-          const { movies: rows } = await kodi.rpc('VideoLibrary.GetMovies', {
-            filter: { field: 'path', operator: 'is', value: movie.folder },
-          });
-          return rows && rows.length > 0 ? rows : undefined;
-        },
-        `${title} in the library`,
-        2 * LIMIT_MS,
-      );
+      const found = await kodi.scanIn(movie, `${title} in the library`, 2 * LIMIT_MS);
       movies[title] = { ...movie, movieid: found.movieid, name: path.relative(kodi.movies, movie.file) };
     }
   });

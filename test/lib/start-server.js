@@ -51,4 +51,19 @@ async function startNodeRed(
   };
 }
 
-module.exports = { startNodeRed };
+/** The environment that points `npm start`'s example config nodes at a real Kodi and the two simulators. */
+function playersEnv({ kodi, jellyfin, plex }) {
+  return {
+    KODI_HOST: '127.0.0.1',
+    KODI_HTTP_PORT: String(kodi.httpPort),
+    KODI_WS_PORT: String(kodi.wsPort),
+    KODI_USERNAME: kodi.username,
+    KODI_PASSWORD: kodi.password,
+    JELLYFIN_URL: jellyfin.url,
+    JELLYFIN_API_KEY: jellyfin.apiKey,
+    PLEX_URL: plex.url,
+    PLEX_TOKEN: plex.token,
+  };
+}
+
+module.exports = { startNodeRed, playersEnv };
